@@ -1,0 +1,35 @@
+"""habmodel: a Brian2 model of NMDA- and T-channel-dependent burst firing in the
+lateral habenula, and of its block by ketamine.
+
+The public API::
+
+    import habmodel
+    from brian2 import second, uM
+    result = habmodel.simulate("depressed", drugs={"ketamine": 2*uM}, n_cells=20,
+                               duration=5*second, seed=1)
+    result.metrics["burst_fraction"]
+
+Brian2 is imported only when a simulation runs.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .analysis import BurstCriteria
+from .drugs import DRUGS, Drug
+from .parameters import CONDITIONS, PARAMETERS, Parameter
+
+try:
+    __version__ = version("habmodel")
+except PackageNotFoundError:  # pragma: no cover
+    __version__ = "0+unknown"
+
+__all__ = ["simulate", "SimulationResult", "SimulationError", "BurstCriteria", "Drug", "DRUGS",
+           "CONDITIONS", "PARAMETERS", "Parameter", "__version__"]
+
+
+def __getattr__(name):
+    if name in ("simulate", "SimulationResult", "SimulationError"):
+        from . import simulation
+
+        return getattr(simulation, name)
+    raise AttributeError(f"module 'habmodel' has no attribute {name!r}")

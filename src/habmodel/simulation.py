@@ -1,0 +1,275 @@
+"""``simulate``: run a population of LHb neurons and return plain data.
+
+One call builds an explicit :class:`brian2.Network` (no global ``run``, no
+change to Brian2's global preferences or clock), runs a warm-up that is not
+recorded, then the recorded period, and returns a :class:`SimulationResult`
+made of NumPy arrays: picklable, and independent of Brian2 once returned.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+
+from . import analysis
+from .drugs import availability, resolve_drug
+from .model import build_network, glutamate_events
+from .parameters import condition_values, get_parameter
+from .units import to_display, unit_of
+
+__all__ = ["simulate", "SimulationResult", "SimulationError", "DEFAULT_DT_MS", "DEFAULT_METHOD"]
+
+#: Integration time step (ms) and method, chosen by the convergence test against a
+#: SciPy Radau reference (tests/test_accuracy.py, docs/model.md).
+DEFAULT_DT_MS = 0.05
+DEFAULT_METHOD = "rk4"
+
+_MAX_CELLS = 100_000
+_MAX_DURATION_S = 24 * 3600.0
+
+
+class SimulationError(RuntimeError):
+    """The simulation produced non-finite or runaway values."""
+
+
+def _versions() -> dict[str, str]:
+    import brian2
+
+    try:
+        own = version("habmodel")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        own = "unknown"
+    return {"habmodel": own, "brian2": brian2.__version__, "numpy": np.__version__}
+
+
+@dataclass
+class SimulationResult:
+    """What one :func:`simulate` call produced. All arrays are plain NumPy.
+
+    Attributes
+    ----------
+    spikes_s : list of ndarray
+        Spike times (s) of each cell, from the start of the recorded period.
+    t_s, v_mV : ndarray or None
+        Time (s) and voltage traces (mV, shape ``(len(v_cells), len(t_s))``).
+    v_cells : ndarray
+        Cells whose voltage was recorded.
+    params : dict
+        Every parameter value used, per cell (arrays, in each parameter's unit
+        from :data:`habmodel.parameters.PARAMETERS`).
+    drugs_uM : dict
+        Drug concentrations (uM), per cell.
+    metrics : dict
+        Per-cell metrics from :func:`habmodel.analysis.population_metrics`.
+    """
+
+    condition: str
+    n_cells: int
+    duration_s: float
+    warmup_s: float
+    seed: int
+    dt_ms: float
+    method: str
+    spikes_s: list
+    t_s: np.ndarray | None
+    v_mV: np.ndarray | None
+    v_cells: np.ndarray
+    params: dict
+    drugs_uM: dict
+    metrics: dict
+    criteria: analysis.BurstCriteria
+    versions: dict = field(default_factory=dict)
+
+    def summary_rows(self) -> list[dict]:
+        """One dict per cell with the columns of ``summary.csv``."""
+        keys = ("rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst",
+                "intraburst_hz", "mode")
+        return [{"cell": int(i), **{k: self.metrics[k][i] for k in keys}}
+                for i in range(self.n_cells)]
+
+    def mode_fractions(self) -> dict[str, float]:
+        """Fraction of silent / tonic / burst cells."""
+        return analysis.mode_fractions(self.metrics["mode"])
+
+    def mean(self, metric: str) -> float:
+        """Population mean of a metric, ignoring undefined (NaN) cells."""
+        values = np.asarray(self.metrics[metric], float)
+        return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+
+
+def _per_cell(name: str, value, unit: str, n_cells: int) -> np.ndarray:
+    """A scalar or per-cell value (quantity, string or array) as floats in ``unit``."""
+    import brian2
+
+    if isinstance(value, brian2.Quantity) and np.ndim(value) > 0:
+        if value.dim != unit_of(unit).dim:
+            raise ValueError(f"{name}: expected quantities in {unit}, got {value.dim} "
+                             "(wrong dimensions)")
+        arr = np.asarray(value / unit_of(unit), float).ravel()
+    elif isinstance(value, (list, tuple)) or (
+            isinstance(value, np.ndarray) and not isinstance(value, brian2.Quantity)
+            and value.ndim > 0):
+        arr = np.array([to_display(v, unit, name) for v in value], float)
+    else:
+        return np.full(n_cells, to_display(value, unit, name))
+    if arr.shape != (n_cells,):
+        raise ValueError(f"{name}: expected one value or {n_cells} values (one per cell), "
+                         f"got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected finite values in {unit}")
+    return arr
+
+
+def _check_int(name: str, value, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name}: expected an integer, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name}: expected an integer in [{low}, {high}], got {value}")
+    return int(value)
+
+
+def resolve_parameters(condition: str, overrides: dict | None, n_cells: int) -> dict:
+    """Per-cell parameter arrays (display units) for a condition plus overrides."""
+    base = condition_values(condition)
+    values = {name: np.full(n_cells, v) for name, v in base.items()}
+    for name, value in (overrides or {}).items():
+        param = get_parameter(name)
+        arr = _per_cell(name, value, param.unit, n_cells)
+        for v in np.unique(arr):
+            param.check(float(v))
+        values[name] = arr
+    return values
+
+
+def resolve_drugs(drugs: dict | None, n_cells: int) -> dict:
+    """``{Drug: per-cell concentration in uM}``, validated."""
+    out = {}
+    for key, conc in (drugs or {}).items():
+        drug = resolve_drug(key)
+        arr = _per_cell(drug.name, conc, "uM", n_cells)
+        if np.any(arr < 0) or np.any(arr > 1e5):
+            bad = arr[(arr < 0) | (arr > 1e5)][0]
+            raise ValueError(f"{drug.name}: expected a concentration in [0, 1e5] uM, got "
+                             f"{bad:g} uM")
+        out[drug] = arr
+    return out
+
+
+def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int = 1,
+             duration=None, seed: int = 0, record_v=False, overrides: dict | None = None, *,
+             warmup=None, dt=None, method: str = DEFAULT_METHOD, record_dt=None,
+             criteria: analysis.BurstCriteria | None = None) -> SimulationResult:
+    """Simulate a population of LHb neurons.
+
+    Parameters
+    ----------
+    condition : str
+        A named condition from :data:`habmodel.parameters.CONDITIONS`
+        (``"control"`` or ``"depressed"``).
+    drugs : dict, optional
+        ``{"ketamine": 2*uM, "mibefradil": 2*uM}``; values may be per-cell
+        arrays (a dose series in one run).
+    n_cells : int
+        Population size.
+    duration : Quantity
+        Recorded time (default 5 s), after ``warmup`` (default 0.5 s).
+    seed : int
+        Seed of the glutamate input; the same seed gives the same spikes.
+    record_v : bool or sequence of int
+        ``True`` records every cell's voltage, a sequence records those cells.
+    overrides : dict, optional
+        ``{"g_T": 2.2*msiemens/cm**2}``; values may be per-cell arrays.
+    dt, method : Quantity, str
+        Integration step and Brian2 method (default 0.05 ms, ``"rk4"``: the
+        combination that matches the SciPy reference, see ``docs/model.md``).
+    criteria : BurstCriteria, optional
+        Burst-detection criteria for the per-cell metrics.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    import brian2 as b2
+
+    n_cells = _check_int("n_cells", n_cells, 1, _MAX_CELLS)
+    seed = _check_int("seed", seed, 0, 2**63 - 1)
+    duration_s = to_display(5 * b2.second if duration is None else duration, "s", "duration")
+    warmup_s = to_display(0.5 * b2.second if warmup is None else warmup, "s", "warmup")
+    dt_ms = to_display(DEFAULT_DT_MS * b2.ms if dt is None else dt, "ms", "dt")
+    record_dt_ms = (max(0.1, dt_ms) if record_dt is None
+                    else to_display(record_dt, "ms", "record_dt"))
+    if not 0 < duration_s <= _MAX_DURATION_S:
+        raise ValueError(f"duration: expected a time in (0, 24] h, got {duration_s:g} s")
+    if not 0 <= warmup_s <= _MAX_DURATION_S:
+        raise ValueError(f"warmup: expected a time in [0, 24] h, got {warmup_s:g} s")
+    if not 0 < dt_ms <= 1:
+        raise ValueError(f"dt: expected a time step in (0, 1] ms, got {dt_ms:g} ms")
+    if record_dt_ms < dt_ms:
+        raise ValueError(f"record_dt: expected at least dt ({dt_ms:g} ms), got {record_dt_ms:g}")
+    criteria = criteria or analysis.DEFAULT_CRITERIA
+    if record_v is True:
+        cells = np.arange(n_cells)
+    elif record_v is False or record_v is None:
+        cells = np.zeros(0, int)
+    else:
+        cells = np.unique(np.asarray(record_v, int))
+        if cells.size and (cells.min() < 0 or cells.max() >= n_cells):
+            raise ValueError(f"record_v: cell indices must be in [0, {n_cells - 1}]")
+
+    values = resolve_parameters(condition, overrides, n_cells)
+    concentrations = resolve_drugs(drugs, n_cells)
+    avail = availability(concentrations, values, n_cells)
+
+    dt_q = dt_ms * b2.ms
+    n_warm = int(round(warmup_s * 1e3 / dt_ms))
+    n_rec = int(round(duration_s * 1e3 / dt_ms))
+    total_s = (n_warm + n_rec) * dt_ms * 1e-3
+    events = glutamate_events(values["nu_glu"], total_s, dt_ms * 1e-3, seed)
+    net, group, spikes, state = build_network(
+        values, avail, n_cells, events, dt_q, method, cells, record_dt_ms * b2.ms,
+        n_warm * dt_q)
+    if state is not None:
+        state.active = False
+    if n_warm:
+        net.run(n_warm * dt_q, namespace={})
+    if state is not None:
+        state.active = True
+    net.run(n_rec * dt_q, namespace={})
+
+    v_end = np.asarray(group.v[:] / b2.mV)
+    t0 = n_warm * dt_ms * 1e-3
+    trains_all = spikes.spike_trains()
+    spikes_s = [np.asarray(trains_all[i] / b2.second) - t0 for i in range(n_cells)]
+    spikes_s = [s[s >= 0] for s in spikes_s]
+    t_s = v_mV = None
+    if state is not None:
+        t_s = np.asarray(state.t / b2.second) - t0
+        v_mV = np.asarray(state.v / b2.mV)
+    _check_finite(v_end, v_mV, cells, dt_ms, method)
+
+    metrics = analysis.population_metrics(spikes_s, duration_s, criteria)
+    return SimulationResult(
+        condition=condition, n_cells=n_cells, duration_s=duration_s, warmup_s=warmup_s,
+        seed=seed, dt_ms=dt_ms, method=method, spikes_s=spikes_s, t_s=t_s, v_mV=v_mV,
+        v_cells=cells, params=values,
+        drugs_uM={d.name: c for d, c in concentrations.items()}, metrics=metrics,
+        criteria=criteria, versions=_versions(),
+    )
+
+
+def _check_finite(v_end, v_mV, cells, dt_ms, method):
+    bad = ~np.isfinite(v_end) | (np.abs(v_end) > 500)
+    if v_mV is not None:
+        bad_rec = ~np.all(np.isfinite(v_mV) & (np.abs(v_mV) < 500), axis=1)
+        bad[cells[bad_rec]] = True
+    if bad.any():
+        which = np.flatnonzero(bad)
+        raise SimulationError(
+            f"numerical blow-up: the membrane potential of {which.size} cell(s) (first: "
+            f"{which[:5].tolist()}) became non-finite or exceeded 500 mV with method "
+            f"{method!r} at dt = {dt_ms:g} ms; use a smaller dt or check the parameters")
+
+

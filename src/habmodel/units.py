@@ -1,0 +1,133 @@
+"""Units at the boundary: parse strings like ``"2 uM"`` and check Brian2 quantities.
+
+Inside habmodel, parameter values are plain floats in each parameter's display
+unit (see :mod:`habmodel.parameters`). Users hand in Brian2 quantities (Python
+API) or strings (CLI, TOML); this module converts both, and rejects a wrong
+dimension with a message that names the parameter and the expected unit.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from functools import cache
+
+__all__ = ["parse_quantity", "unit_of", "to_display", "to_quantity"]
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*(.*?)\s*$",
+                     re.IGNORECASE)
+
+
+# Names Brian2 does not define: name -> (Brian2 unit, factor).
+_ALIASES = {"s": ("second", 1.0), "sec": ("second", 1.0), "min": ("second", 60.0),
+            "h": ("second", 3600.0), "K": ("kelvin", 1.0)}
+
+
+@cache
+def unit_of(text: str):
+    """The Brian2 unit (a Quantity) that a unit string such as ``"mS/cm2"`` names."""
+    import brian2
+
+    text = text.strip().replace("µ", "u").replace("μ", "u").replace("^", "**")
+    if text in ("", "1"):
+        return brian2.Quantity(1.0)
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        raise ValueError(f"cannot read the unit '{text}'") from None
+
+    def ev(node):
+        if isinstance(node, ast.Name):
+            if node.id in _ALIASES:
+                return _ALIASES[node.id][1] * getattr(brian2, _ALIASES[node.id][0])
+            unit = getattr(brian2.units.allunits, node.id, None)
+            if unit is None:
+                unit = getattr(brian2, node.id, None)
+            if unit is None or not isinstance(unit, brian2.Quantity):
+                raise ValueError(f"unknown unit '{node.id}'")
+            return unit
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div, ast.Pow)):
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Mult):
+                return left * right
+            if isinstance(node.op, ast.Div):
+                return left / right
+            if not isinstance(right, (int, float)):
+                raise ValueError(f"cannot read the unit '{text}'")
+            return left**right
+        raise ValueError(f"cannot read the unit '{text}'")
+
+    result = ev(tree)
+    return result if isinstance(result, brian2.Quantity) else brian2.Quantity(result)
+
+
+def parse_quantity(text: str, name: str = "value", expected_unit: str | None = None):
+    """Parse ``"2uM"``, ``"2 µM"``, ``"500 ms"``, ``"2.2 mS/cm2"`` into a Brian2 Quantity.
+
+    A bare number is read in ``expected_unit`` when one is given. With
+    ``expected_unit`` the dimension is checked; errors are ``ValueError`` naming
+    ``name``.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{name}: expected a string such as '2 uM', got {text!r}")
+    match = _NUMBER.match(text)
+    if not match:
+        unit_hint = f" in {expected_unit}" if expected_unit else ""
+        raise ValueError(f"{name}: cannot read '{text}' as a number{unit_hint}")
+    number = float(match.group(1))
+    unit_text = match.group(2)
+    if not math.isfinite(number):
+        raise ValueError(f"{name}: expected a finite number, got '{text}'")
+    if not unit_text:
+        unit_text = expected_unit or "1"
+    elif unit_text.startswith("/"):
+        unit_text = "1" + unit_text
+    try:
+        quantity = number * unit_of(unit_text)
+    except ValueError as err:
+        raise ValueError(f"{name}: {err} in '{text}'") from None
+    if expected_unit is not None:
+        to_display(quantity, expected_unit, name)
+    return quantity
+
+
+def to_display(value, unit: str, name: str = "value") -> float:
+    """Convert a Brian2 quantity (or a number, for a dimensionless unit) to a float in ``unit``.
+
+    Raises ``ValueError`` naming ``name`` and ``unit`` if the dimensions differ
+    or the value is not finite.
+    """
+    import brian2
+
+    target = unit_of(unit)
+    if isinstance(value, str):
+        value = parse_quantity(value, name, unit)
+    if isinstance(value, bool) or not isinstance(value, (int, float, brian2.Quantity)):
+        raise ValueError(f"{name}: expected a quantity in {unit}, got {value!r}")
+    if not isinstance(value, brian2.Quantity):
+        if target.is_dimensionless:
+            result = float(value) / float(target)
+        else:
+            raise ValueError(
+                f"{name}: expected a quantity in {unit} (e.g. 2*{unit.split('/')[0]}), "
+                f"got the plain number {value!r}"
+            )
+    else:
+        if value.dim != target.dim:
+            raise ValueError(f"{name}: expected a quantity in {unit}, got {value!r} "
+                             "(wrong dimensions)")
+        arr = value / target
+        if getattr(arr, "shape", ()) not in ((), (1,)):
+            raise ValueError(f"{name}: expected a single value in {unit}, got an array")
+        result = float(arr)
+    if not math.isfinite(result):
+        raise ValueError(f"{name}: expected a finite value in {unit}, got {value!r}")
+    return result
+
+
+def to_quantity(value: float, unit: str):
+    """A float in display ``unit`` as a Brian2 Quantity."""
+    return value * unit_of(unit)
