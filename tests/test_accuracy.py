@@ -54,14 +54,17 @@ def population_overrides(population=POPULATION) -> dict:
     return overrides
 
 
-def run_brian(method: str = DEFAULT_METHOD, dt_ms: float = DEFAULT_DT_MS,
+def run_brian(method: str | None = None, dt_ms: float | None = None,
               population=POPULATION, duration_s: float = DURATION_S):
-    """The population in one Brian2 run (no warm-up, so t_offset = 0)."""
+    """The population in one Brian2 run, with simulate's default method and step unless
+    given. No warm-up, so the recorded period starts at t = 0 (and t_offset = 0)."""
     from brian2 import ms, second
 
+    options = {} if method is None else {"method": method}
+    if dt_ms is not None:
+        options["dt"] = dt_ms * ms
     return simulate("control", n_cells=len(population), duration=duration_s * second,
-                    warmup=0 * second, dt=dt_ms * ms, method=method,
-                    overrides=population_overrides(population))
+                    warmup=0 * second, overrides=population_overrides(population), **options)
 
 
 def run_reference(result) -> list[np.ndarray]:
@@ -69,8 +72,8 @@ def run_reference(result) -> list[np.ndarray]:
     n = result.n_cells
     avail = availability({}, result.params, n)
     return [reference_spike_times({k: v[i] for k, v in result.params.items()},
-                                  {k: v[i] for k, v in avail.items()}, DURATION_S,
-                                  t_offset_s=0.0)
+                                  {k: v[i] for k, v in avail.items()}, result.duration_s,
+                                  t_offset_s=result.warmup_s)
             for i in range(n)]
 
 
@@ -90,6 +93,8 @@ def runs():
 
 def test_population_is_a_meaningful_benchmark(runs):
     result, reference, modes = runs
+    assert (result.method, result.dt_ms) == (DEFAULT_METHOD, DEFAULT_DT_MS)
+    assert result.warmup_s == 0
     total = sum(len(s) for s in reference)
     assert total >= MIN_TOTAL_SPIKES, (
         f"the reference population fires only {total} spikes in {DURATION_S} s; parameter "
@@ -105,7 +110,7 @@ def test_population_spike_count_matches_reference(runs):
     n_brian = sum(len(s) for s in result.spikes_s)
     per_cell = [(len(b), len(r)) for b, r in zip(result.spikes_s, reference, strict=True)]
     assert abs(n_brian - n_ref) <= COUNT_RTOL * n_ref, (
-        f"{DEFAULT_METHOD} at dt = {DEFAULT_DT_MS} ms gives {n_brian} spikes, the Radau "
+        f"{result.method} at dt = {result.dt_ms:g} ms gives {n_brian} spikes, the Radau "
         f"reference {n_ref} (more than {COUNT_RTOL:.0%} apart; per cell (brian, reference): "
         f"{per_cell}). The default integrator is not converged for the current parameters: "
         "rerun benchmarks/convergence.py")
@@ -117,8 +122,8 @@ def test_bursting_cell_spike_times_match_reference(runs):
     i = modes.index("burst")
     brian, ref = brian_spike_times(result, i), reference[i]
     assert len(brian) == len(ref), (
-        f"bursting cell {i} {POPULATION[i]}: {len(brian)} spikes with {DEFAULT_METHOD} at "
-        f"dt = {DEFAULT_DT_MS} ms, {len(ref)} in the Radau reference")
+        f"bursting cell {i} {POPULATION[i]}: {len(brian)} spikes with {result.method} at "
+        f"dt = {result.dt_ms:g} ms, {len(ref)} in the Radau reference")
     worst = float(np.max(np.abs(brian - ref)))
     assert worst < TIME_ATOL_S, (
         f"bursting cell {i} {POPULATION[i]}: spike times differ from the reference by up to "

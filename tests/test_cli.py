@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import habmodel.parameters
 from habmodel import analysis, cli, io, simulation
 from habmodel.parameters import PARAMETERS
 from habmodel.units import parse_quantity, to_display
@@ -159,7 +160,8 @@ def test_write_run_files(tmp_path):
     params = tomllib.loads((out / "params.toml").read_text())
     assert params["run"]["seed"] == 7
     assert params["parameters"]["g_T"] == ["1.5 mS/cm2", "2 mS/cm2"]  # differs per cell
-    assert params["parameters"]["K_o"] == "3 mM"  # same in every cell: a scalar
+    k_o = habmodel.parameters.CONDITIONS["depressed"]["K_o"]
+    assert params["parameters"]["K_o"] == f"{k_o:g} mM"  # same in every cell: a scalar
     assert params["drugs"]["ketamine"] == "2 uM"
     assert params["burst_criteria"]["max_isi"] == "20 ms"
     used = fake_result().params

@@ -19,12 +19,15 @@ gives the same input on every code-generation target.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 
 from .parameters import PARAMETERS
 
 __all__ = ["EQUATIONS", "EQUATION_PARAMETERS", "DRUG_TARGETS", "STATE_VARIABLES",
-           "glutamate_events", "build_network"]
+           "INITIAL_STATE", "SPIKE_CONDITION", "full_equations", "glutamate_events",
+           "build_network"]
 
 #: Currents whose conductance a drug can scale (``avail_<target>`` in the equations).
 DRUG_TARGETS = ("Na", "K", "M", "KL", "T", "h", "SK", "NMDA", "AMPA")
@@ -97,6 +100,16 @@ _EXTRA += [f"avail_{target} : 1 (constant)" for target in DRUG_TARGETS]
 
 #: The state variables integrated by the ODE solver.
 STATE_VARIABLES = ("v", "m", "h", "n", "p", "h_T", "c", "r", "s", "x", "s_AMPA")
+
+#: Initial state of every cell (SI units: v in volts): the gates at their steady
+#: state for v = -65 mV and the default V_T. The unrecorded warm-up of
+#: :func:`habmodel.simulate` removes what remains of the start transient.
+INITIAL_STATE = MappingProxyType({
+    "v": -65e-3, "m": 0.00067, "h": 0.9999, "n": 0.0031, "p": 0.0474, "h_T": 0.018,
+    "c": 0.0, "r": 0.140, "s": 0.0, "x": 0.0, "s_AMPA": 0.0})
+
+#: Spike detection: an upward crossing of -20 mV (refractory while above).
+SPIKE_CONDITION = "v > -20*mV"
 
 
 def _declarations() -> str:
@@ -179,19 +192,16 @@ def build_network(values: dict, avail: dict, n_cells: int, events, dt, method: s
     from .units import unit_of
 
     group = b2.NeuronGroup(
-        n_cells, full_equations(), method=method, threshold="v > -20*mV",
-        refractory="v > -20*mV", dt=dt, name="lhb",
+        n_cells, full_equations(), method=method, threshold=SPIKE_CONDITION,
+        refractory=SPIKE_CONDITION, dt=dt, name="lhb",
     )
     for name in EQUATION_PARAMETERS:
         setattr(group, name, np.asarray(values[name], float) * unit_of(PARAMETERS[name].unit))
     for name, value in avail.items():
         setattr(group, name, value)
     group.t_offset = t_offset
-    group.v = -65 * b2.mV
-    # Gating variables start at their steady state for v = -65 mV.
-    group.m, group.h, group.n = 0.0529, 0.596, 0.3177
-    group.p, group.h_T, group.r = 0.0, 0.05, 0.05
-    group.c = 0.0
+    for name, value in INITIAL_STATE.items():
+        setattr(group, name, value * b2.volt if name == "v" else value)
     objects = [group]
 
     cells, steps = events

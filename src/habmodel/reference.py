@@ -42,7 +42,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .model import STATE_VARIABLES, full_equations
+from .model import INITIAL_STATE, SPIKE_CONDITION, STATE_VARIABLES, full_equations
 from .parameters import PARAMETERS
 
 __all__ = ["RTOL", "ATOL", "INITIAL_STATE", "SPIKE_CONDITION", "reference_spike_times",
@@ -178,22 +178,12 @@ def _symbolic() -> _Symbolic:
                          "(expected 'expression > value')")
     threshold = condition.lhs - condition.rhs
 
-    parameters = frozenset(n for n in eqs.parameter_names
-                           if any(n in {s.name for s in e.free_symbols} for e in rhs))
+    used = {s.name for e in (*rhs, threshold) for s in e.free_symbols}
+    parameters = frozenset(n for n in eqs.parameter_names if n in used)
     return _Symbolic(states, t, rhs, threshold, parameters)
 
 
 # --- what build_network sets up ------------------------------------------------------
-
-#: Initial state of every cell, in SI units. A MIRROR of the values hard-coded in
-#: :func:`habmodel.model.build_network` (``group.v = -65*mV``, ``group.m, ... = ...``;
-#: unset variables start at 0). Keep the two in step until model.py exposes them.
-INITIAL_STATE = {"v": -65e-3, "m": 0.0529, "h": 0.596, "n": 0.3177, "p": 0.0, "h_T": 0.05,
-                 "c": 0.0, "r": 0.05, "s": 0.0, "x": 0.0, "s_AMPA": 0.0}
-
-#: Spike condition, a MIRROR of ``threshold=`` in :func:`habmodel.model.build_network`.
-SPIKE_CONDITION = "v > -20*mV"
-
 
 def initial_state() -> np.ndarray:
     """The state :func:`habmodel.model.build_network` starts a cell in (SI units,

@@ -233,11 +233,17 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         n_warm * dt_q)
     if state is not None:
         state.active = False
-    if n_warm:
-        net.run(n_warm * dt_q, namespace={})
-    if state is not None:
-        state.active = True
-    net.run(n_rec * dt_q, namespace={})
+    try:
+        if n_warm:
+            net.run(n_warm * dt_q, namespace={})
+        if state is not None:
+            state.active = True
+        net.run(n_rec * dt_q, namespace={})
+    except b2.BrianObjectException as err:
+        if isinstance(getattr(err, "__cause__", None), (ZeroDivisionError, FloatingPointError)):
+            raise SimulationError(f"numerical blow-up with method {method!r} at dt = {dt_ms:g} "
+                                  "ms; use a smaller dt or check the parameters") from err
+        raise
 
     v_end = np.asarray(group.v[:] / b2.mV)
     t0 = n_warm * dt_ms * 1e-3
