@@ -172,12 +172,15 @@ def _summary(result, out: Path) -> str:
 
     drugs = condition_label("", result.drugs_uM).lstrip(" +") or "none"
     modes = ", ".join(f"{k} {v:.0%}" for k, v in result.mode_fractions().items())
+    fraction = result.mean("burst_fraction")
+    in_bursts = ("no spikes" if fraction != fraction
+                 else f"{100 * fraction:.1f} % of spikes (mean over cells that fired)")
     return "\n".join([
         f"condition  {result.condition}",
         f"drugs      {drugs}",
         f"cells      {result.n_cells}, {result.duration_s:g} s recorded (seed {result.seed})",
         f"rate       {result.mean('rate_hz'):.2f} Hz (mean over cells)",
-        f"in bursts  {100 * result.mean('burst_fraction'):.1f} % of spikes (cells that fired)",
+        f"in bursts  {in_bursts}",
         f"bursts     {result.mean('bursts_per_s'):.2f} /s (mean over cells)",
         f"modes      {modes}",
         f"output     {out}",
