@@ -1,5 +1,6 @@
 """The figure script runs and writes PNG, SVG and captions."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_make_figures_quick(tmp_path):
     out = tmp_path / "figs"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_figures.py"), "--quick",
-                    "--out", str(out)], check=True, env={"MPLBACKEND": "Agg",
-                                                         **__import__("os").environ})
+                    "--out", str(out)], check=True, env={**os.environ, "MPLBACKEND": "Agg"})
     assert (out / "traces.png").stat().st_size > 10_000
     assert (out / "traces.svg").exists()
     readme = (out / "README.md").read_text()
