@@ -75,6 +75,9 @@ BAD_INPUTS = [
     (["--duration", "5 mV"], ["--duration", "s"]),
     (["--warmup", "-1ms"], ["--warmup"]),
     (["--seed", "-1"], ["--seed"]),
+    (["--engine", "turbo"], ["--engine", "fast"]),
+    (["--threads", "0"], ["--threads"]),
+    (["--threads", "two"], ["--threads"]),
 ]
 
 

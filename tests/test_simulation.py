@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
         ({"seed": -1}, "seed"),
         ({"dt": 5 * ms}, "dt"),
         ({"record_v": [7]}, "record_v"),
+        ({"engine": "turbo"}, "engine: expected one of fast, runtime"),
+        ({"threads": 0}, "threads"),
+        ({"method": "exponential_euler"}, "method: the fast engine implements"),
     ],
 )
 def test_bad_input_is_rejected_with_the_parameter_named(kwargs, message):
@@ -84,10 +87,11 @@ def test_result_is_plain_data():
 
 
 @pytest.mark.slow
-def test_numerical_blow_up_is_reported():
+@pytest.mark.parametrize("engine", ["fast", "runtime"])
+def test_numerical_blow_up_is_reported(engine):
     with pytest.raises(SimulationError, match="blow-up"):
         habmodel.simulate("control", n_cells=1, duration=50 * ms, warmup=0 * ms, dt=1 * ms,
-                          method="euler", overrides={"I_hold": 500 * pA})
+                          method="euler", overrides={"I_hold": 500 * pA}, engine=engine)
 
 
 def test_model_doc_is_current():

@@ -78,8 +78,19 @@ def _add_simulate(sub) -> None:
                    "exist or be empty, unless --overwrite)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a non-empty --out, once the new results are complete")
-    p.add_argument("--quiet", action="store_true", help="print nothing unless there is an error")
+    _add_engine_options(p)
+    p.add_argument("--quiet", action="store_true",
+                   help="print nothing unless there is an error (no progress bar)")
     p.set_defaults(handler=_simulate)
+
+
+def _add_engine_options(p) -> None:
+    p.add_argument("--engine", default="fast", choices=("fast", "runtime"),
+                   help="fast: the compiled kernel, built once per model and machine "
+                   "(default); runtime: Brian2's runtime code generation")
+    p.add_argument("--threads", default=None, metavar="N",
+                   help="threads of the fast engine (default: one per 64 cells, up to the "
+                   "number of cores)")
 
 
 def _integer(option: str, text: str, low: int, high: int) -> int:
@@ -146,9 +157,11 @@ def simulation_inputs(args) -> dict:
             check()
         except ValueError as err:
             raise _tagged(option, err) from None
+    threads = None if args.threads is None else _integer("--threads", args.threads, 1, 1024)
     return {"condition": args.condition, "drugs": drugs, "n_cells": n_cells, "seed": seed,
             "duration": to_quantity(duration, "s"), "warmup": to_quantity(warmup, "s"),
-            "overrides": overrides}
+            "overrides": overrides, "engine": args.engine, "threads": threads,
+            "progress": False if args.quiet else None}
 
 
 def _check_out(text: str, overwrite: bool) -> Path:
@@ -193,9 +206,6 @@ def _simulate(args, argv) -> int:
     from .io import write_run
     from .simulation import simulate
 
-    if not args.quiet:
-        print(f"{PROG}: simulating {inputs['n_cells']} cell(s) for {args.duration} "
-              "(a first run compiles the model, about 30 s) ...", file=sys.stderr, flush=True)
     try:
         result = simulate(**inputs, record_v=[0])
     except ValueError as err:

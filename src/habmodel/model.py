@@ -11,10 +11,14 @@ Drugs act only through per-cell *availability* factors (``avail_NMDA``,
 (``pore_load``, ``pore_delta``), computed by :mod:`habmodel.drugs`; adding a
 drug never touches these equations.
 
-The glutamate drive is a list of Poisson event times per cell (drawn by
-:func:`glutamate_events` from a NumPy generator seeded by the run's seed and
-the cell index), delivered through a ``SpikeGeneratorGroup``: the same seed
-gives the same input on every code-generation target.
+The glutamate drive is a Poisson number of events per cell and time step,
+drawn by a counter-based random number generator: a hash of the cell's key
+(from the run's seed and the cell index, :func:`input_keys`) and the step
+index (:func:`glutamate_counts`). Nothing is stored or streamed, a cell gets
+the same input in every condition and whatever the population size, and the
+Brian2 runtime engine (a ``run_regularly`` operation calling
+:func:`glutamate_count_function`) and the compiled engine
+(:mod:`habmodel.codegen`) draw exactly the same events.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import numpy as np
 from .parameters import PARAMETERS
 
 __all__ = ["EQUATIONS", "EQUATION_PARAMETERS", "DRUG_TARGETS", "STATE_VARIABLES",
-           "INITIAL_STATE", "SPIKE_CONDITION", "full_equations", "glutamate_events",
+           "INITIAL_STATE", "SPIKE_CONDITION", "GLUTAMATE_EVENT", "N_POISSON_TERMS",
+           "full_equations", "input_keys", "glutamate_counts", "glutamate_count_function",
            "build_network"]
 
 #: Currents whose conductance a drug can scale (``avail_<target>`` in the equations).
@@ -125,52 +130,107 @@ def full_equations() -> str:
     return EQUATIONS + "\n# --- per-cell constants ---\n" + _declarations()
 
 
-def glutamate_events(rates_hz, total_time_s: float, dt_s: float, seed: int):
-    """Poisson glutamate event times, one independent stream per cell.
+#: What each glutamate event adds to which state variable, at the start of a time step.
+GLUTAMATE_EVENT = MappingProxyType({"x": "w_glu", "s_AMPA": "1"})
 
-    The stream of cell ``i`` depends only on ``(seed, i, rate)``, not on the
-    number of cells or the condition, so paired comparisons across conditions
-    see the same input.
+#: Event counts per cell and step are exact up to this many (a Poisson tail beyond
+#: it has probability < 1e-9 per step even at the highest allowed rate, 5 kHz).
+N_POISSON_TERMS = 8
 
-    Returns
-    -------
-    cells, steps : ndarray of int
-        Cell index and time step of each event, sorted by step.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix(z) -> np.ndarray:
+    """The SplitMix64 finaliser on uint64 arrays (wrapping arithmetic)."""
+    z = np.asarray(z, np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def input_keys(seed: int, n_cells: int) -> np.ndarray:
+    """The random-number key of each cell's glutamate input (uint64), from the
+    seed and the cell index only."""
+    base = _mix(np.array([int(seed) % 2**64], np.uint64))
+    return _mix(base + _GOLDEN * (np.arange(n_cells, dtype=np.uint64) + np.uint64(1)))
+
+
+def glutamate_counts(keys, steps, rate_per_step) -> np.ndarray:
+    """Number of glutamate events of cells with ``keys`` in time ``steps``.
+
+    Poisson with mean ``rate_per_step`` (``nu_glu * dt``), by inversion of one
+    uniform number ``u = hash(key, step)``; this is what both engines compute.
+    Arguments broadcast against each other.
     """
-    cells, steps = [], []
-    n_steps = int(round(total_time_s / dt_s))
-    for i, rate in enumerate(np.asarray(rates_hz, dtype=float)):
-        if rate <= 0:
-            continue
-        rng = np.random.default_rng([int(seed), i, 1])
-        count = rng.poisson(rate * total_time_s)
-        step = np.sort(rng.integers(0, n_steps, size=count))
-        cells.append(np.full(count, i))
-        steps.append(step)
-    if not cells:
-        return np.zeros(0, int), np.zeros(0, int)
-    cells, steps = np.concatenate(cells), np.concatenate(steps)
-    order = np.argsort(steps, kind="stable")
-    return cells[order], steps[order]
+    keys, steps = np.broadcast_arrays(np.asarray(keys, np.uint64), np.asarray(steps, np.uint64))
+    u = (_mix(keys + steps * _GOLDEN) >> np.uint64(11)).astype(float) * 2.0**-53
+    lam = np.asarray(rate_per_step, float)
+    prob = np.exp(-lam)
+    cum = prob
+    count = (u >= cum).astype(int)
+    for k in range(1, N_POISSON_TERMS):
+        prob = prob * lam / k
+        cum = cum + prob
+        count += u >= cum
+    return count
 
 
-def _lanes(cells, steps, n_cells):
-    """Spread events that share a (cell, step) over lanes, so no source spikes twice a step."""
-    if len(cells) == 0:
-        return np.zeros(0, int), 1
-    key = steps.astype(np.int64) * n_cells + cells
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
-    run_start = np.maximum.accumulate(np.where(first, np.arange(len(key)), 0))
-    lane = np.empty(len(key), int)
-    lane[order] = np.arange(len(key)) - run_start
-    return lane, int(lane.max()) + 1
+_CYTHON_COUNT = f"""
+cdef int glutamate_count(int key_hi, int key_lo, double t, double dt, double lam):
+    cdef unsigned long long z = ((<unsigned long long>(<unsigned int>key_hi)) << 32) | (
+        <unsigned long long>(<unsigned int>key_lo))
+    cdef unsigned long long step = <unsigned long long>(t/dt + 0.5)
+    cdef double u, prob, cum
+    cdef int count, k
+    z = z + step*<unsigned long long>{int(_GOLDEN)}ULL
+    z = (z ^ (z >> 30))*<unsigned long long>{int(_M1)}ULL
+    z = (z ^ (z >> 27))*<unsigned long long>{int(_M2)}ULL
+    z = z ^ (z >> 31)
+    u = <double>(z >> 11)*1.1102230246251565e-16
+    prob = exp(-lam)
+    cum = prob
+    count = u >= cum
+    for k in range(1, {N_POISSON_TERMS}):
+        prob = prob*lam/k
+        cum = cum + prob
+        count += u >= cum
+    return count
+"""
 
 
-def build_network(values: dict, avail: dict, n_cells: int, events, dt, method: str,
+def _split_keys(keys) -> tuple[np.ndarray, np.ndarray]:
+    """uint64 keys as two int32 halves (Brian2 integers are int32)."""
+    keys = np.asarray(keys, np.uint64)
+    hi = (keys >> np.uint64(32)).astype(np.uint32).view(np.int32)
+    lo = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32)
+    return hi, lo
+
+
+def glutamate_count_function():
+    """``glutamate_count(key_hi, key_lo, t, dt, lam)`` as a Brian2 ``Function``
+    (Cython and NumPy implementations of :func:`glutamate_counts`)."""
+    import brian2 as b2
+
+    def numpy_count(key_hi, key_lo, t, dt, lam):
+        hi = np.asarray(key_hi, np.int32).view(np.uint32).astype(np.uint64)
+        lo = np.asarray(key_lo, np.int32).view(np.uint32).astype(np.uint64)
+        step = np.floor(np.asarray(t / dt, float) + 0.5).astype(np.uint64)
+        return glutamate_counts((hi << np.uint64(32)) | lo, step, lam)
+
+    function = b2.Function(numpy_count, arg_units=[1, 1, b2.second, b2.second, 1],
+                           arg_names=["key_hi", "key_lo", "t", "dt", "lam"], return_unit=1,
+                           arg_types=["integer", "integer", "float", "float", "float"],
+                           return_type="integer", stateless=True)
+    function.implementations.add_implementation("cython", _CYTHON_COUNT,
+                                                name="glutamate_count")
+    return function
+
+
+def build_network(values: dict, avail: dict, n_cells: int, seed: int, dt, method: str,
                   record_v, record_dt, t_offset):
-    """Build the Brian2 objects for one population run.
+    """Build the Brian2 objects of one population run (the runtime engine).
 
     Parameters
     ----------
@@ -178,10 +238,11 @@ def build_network(values: dict, avail: dict, n_cells: int, events, dt, method: s
         Per-cell parameter values (arrays of length ``n_cells``) in display units.
     avail : dict
         Per-cell drug factors: ``avail_<target>``, ``pore_load``, ``pore_delta``.
-    events : tuple of arrays
-        ``(cells, steps)`` from :func:`glutamate_events`.
+    seed : int
+        Seed of the glutamate input (:func:`input_keys`).
     record_v : sequence of int
-        Cells whose voltage is recorded (may be empty).
+        Cells whose voltage is recorded (may be empty), at the start of each
+        recorded step (before that step's input and update).
 
     Returns
     -------
@@ -191,35 +252,29 @@ def build_network(values: dict, avail: dict, n_cells: int, events, dt, method: s
 
     from .units import unit_of
 
+    keys = "glu_key_hi : integer (constant)\nglu_key_lo : integer (constant)"
     group = b2.NeuronGroup(
-        n_cells, full_equations(), method=method, threshold=SPIKE_CONDITION,
+        n_cells, full_equations() + "\n" + keys, method=method, threshold=SPIKE_CONDITION,
         refractory=SPIKE_CONDITION, dt=dt, name="lhb",
+        namespace={"glutamate_count": glutamate_count_function()},
     )
     for name in EQUATION_PARAMETERS:
         setattr(group, name, np.asarray(values[name], float) * unit_of(PARAMETERS[name].unit))
     for name, value in avail.items():
         setattr(group, name, value)
     group.t_offset = t_offset
+    group.glu_key_hi, group.glu_key_lo = _split_keys(input_keys(seed, n_cells))
     for name, value in INITIAL_STATE.items():
         setattr(group, name, value * b2.volt if name == "v" else value)
+    code = ["n_glu = glutamate_count(glu_key_hi, glu_key_lo, t, dt, nu_glu*dt)"]
+    code += [f"{var} += n_glu*({expr})" for var, expr in GLUTAMATE_EVENT.items()]
+    group.run_regularly("\n".join(code), dt=dt, when="start", order=0, name="glutamate")
     objects = [group]
-
-    cells, steps = events
-    lane, n_lanes = _lanes(cells, steps, n_cells)
-    source = b2.SpikeGeneratorGroup(
-        n_lanes * n_cells, lane * n_cells + cells, steps * dt, dt=dt, name="glutamate",
-        sorted=False,
-    )
-    syn = b2.Synapses(source, group, on_pre="x_post += w_glu_post\ns_AMPA_post += 1", dt=dt,
-                      name="glutamate_synapses")
-    src = np.arange(n_lanes * n_cells)
-    syn.connect(i=src, j=src % n_cells)
-    objects += [source, syn]
-
     spikes = b2.SpikeMonitor(group, record=True, name="spikes")
     objects.append(spikes)
     state = None
     if len(record_v):
-        state = b2.StateMonitor(group, "v", record=list(record_v), dt=record_dt, name="trace")
+        state = b2.StateMonitor(group, "v", record=list(record_v), dt=record_dt, when="start",
+                                order=-1, name="trace")
         objects.append(state)
     return b2.Network(*objects), group, spikes, state

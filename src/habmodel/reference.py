@@ -38,12 +38,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from .model import INITIAL_STATE, SPIKE_CONDITION, STATE_VARIABLES, full_equations
+from .model import INITIAL_STATE, SPIKE_CONDITION, STATE_VARIABLES
 from .parameters import PARAMETERS
+from .symbolic import symbolic_model
 
 __all__ = ["RTOL", "ATOL", "INITIAL_STATE", "SPIKE_CONDITION", "reference_spike_times",
            "initial_state", "ReferenceSystem", "reference_system"]
@@ -95,94 +95,6 @@ def _int(value) -> float:
 _MODULES = [{"exp": _exp, "exprel": _exprel, "dexprel": _dexprel, "int_": _int}, "math"]
 
 
-# --- the symbolic system (built once per process) --------------------------------------
-
-@dataclass(frozen=True)
-class _Symbolic:
-    states: tuple  # sympy symbols, in STATE_VARIABLES order
-    t: object  # the time symbol
-    rhs: tuple  # d(state)/dt with every subexpression substituted
-    threshold: object  # g(t, y): a spike is an upward zero crossing of g
-    parameters: frozenset  # names of the per-cell constants that appear
-
-
-def _sympy_functions():
-    import sympy
-
-    class dexprel(sympy.Function):  # noqa: N801 - printed by name for lambdify
-        nargs = 1
-
-    class exprel(sympy.Function):  # noqa: N801 - printed by name for lambdify
-        """Like Brian2's ``exprel``, with a derivative that lambdify evaluates stably."""
-
-        nargs = 1
-
-        def fdiff(self, argindex=1):
-            return dexprel(self.args[0])
-
-    return exprel, dexprel
-
-
-@lru_cache(maxsize=1)
-def _symbolic() -> _Symbolic:
-    import brian2
-    import sympy
-    from brian2.equations.equations import DIFFERENTIAL_EQUATION, SUBEXPRESSION
-    from brian2.parsing.sympytools import str_to_sympy
-
-    eqs = brian2.Equations(full_equations())
-    if eqs.is_stochastic:
-        raise ValueError("the reference integrator handles deterministic equations only")
-    if set(eqs.diff_eq_names) != set(STATE_VARIABLES):
-        raise ValueError(f"model.STATE_VARIABLES {sorted(STATE_VARIABLES)} does not match the "
-                         f"equations' state variables {sorted(eqs.diff_eq_names)}")
-    exprel, dexprel = _sympy_functions()
-    brian_exprel = type(str_to_sympy("exprel(x)"))
-
-    def parse(code):
-        expr = str_to_sympy(code)
-        return expr.replace(lambda e: isinstance(e, brian_exprel), lambda e: exprel(*e.args))
-
-    subexpr = {eq.varname: parse(eq.expr.code) for eq in eqs.ordered
-               if eq.type == SUBEXPRESSION}
-    diff = {eq.varname: parse(eq.expr.code) for eq in eqs.ordered
-            if eq.type == DIFFERENTIAL_EQUATION}
-
-    # Resolve the subexpressions in dependency order (depth first, with a cycle check).
-    resolved, active = {}, set()
-
-    def resolve(name):
-        if name in resolved:
-            return resolved[name]
-        if name in active:
-            raise ValueError(f"cyclic subexpression '{name}'")
-        active.add(name)
-        expr = subexpr[name]
-        deps = {s: resolve(s.name) for s in expr.free_symbols if s.name in subexpr}
-        resolved[name] = expr.xreplace(deps)
-        active.discard(name)
-        return resolved[name]
-
-    def substitute(expr):
-        return expr.xreplace({s: resolve(s.name) for s in expr.free_symbols
-                              if s.name in subexpr})
-
-    rhs = tuple(substitute(diff[name]) for name in STATE_VARIABLES)
-    symbols = {s.name: s for e in rhs for s in e.free_symbols}
-    states = tuple(symbols.get(n, sympy.Symbol(n, real=True)) for n in STATE_VARIABLES)
-    t = symbols.get("t", sympy.Symbol("t", real=True))
-
-    condition = substitute(str_to_sympy(SPIKE_CONDITION))
-    if not isinstance(condition, (sympy.StrictGreaterThan, sympy.GreaterThan)):
-        raise ValueError(f"cannot turn the threshold {SPIKE_CONDITION!r} into a crossing "
-                         "(expected 'expression > value')")
-    threshold = condition.lhs - condition.rhs
-
-    used = {s.name for e in (*rhs, threshold) for s in e.free_symbols}
-    parameters = frozenset(n for n in eqs.parameter_names if n in used)
-    return _Symbolic(states, t, rhs, threshold, parameters)
-
-
 # --- what build_network sets up ------------------------------------------------------
 
 def initial_state() -> np.ndarray:
@@ -229,7 +141,7 @@ def reference_system(params: dict, avail: dict | None = None,
     import sympy
     from brian2.core.namespace import DEFAULT_UNITS
 
-    sym = _symbolic()
+    sym = symbolic_model()
     avail = dict(avail or {})
     unit_names = {s.name for e in (*sym.rhs, sym.threshold) for s in e.free_symbols}
     unit_names -= {s.name for s in sym.states} | {sym.t.name} | set(sym.parameters)

@@ -1,14 +1,25 @@
 """``simulate``: run a population of LHb neurons and return plain data.
 
-One call builds an explicit :class:`brian2.Network` (no global ``run``, no
-change to Brian2's global preferences or clock), runs a warm-up that is not
-recorded, then the recorded period, and returns a :class:`SimulationResult`
-made of NumPy arrays: picklable, and independent of Brian2 once returned.
+Two engines integrate the same equations with the same input:
+
+* ``"fast"`` (default): the compiled kernel of :mod:`habmodel.engine`, built
+  once per model structure and machine, then re-run with new values;
+* ``"runtime"``: Brian2's runtime code generation on an explicit
+  :class:`brian2.Network` (no global ``run``, no change to Brian2's global
+  preferences or clock); also the fallback where no C compiler works.
+
+Either way a warm-up that is not recorded comes first, and the result is a
+:class:`SimulationResult` made of NumPy arrays: picklable, and independent of
+Brian2 once returned.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import sys
+import time
+import warnings
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
@@ -16,11 +27,12 @@ import numpy as np
 
 from . import analysis
 from .drugs import availability, resolve_drug
-from .model import build_network, glutamate_events
-from .parameters import condition_values, get_parameter
+from .model import INITIAL_STATE, build_network, input_keys
+from .parameters import PARAMETERS, condition_values, get_parameter
 from .units import to_display, unit_of
 
-__all__ = ["simulate", "SimulationResult", "SimulationError", "DEFAULT_DT_MS", "DEFAULT_METHOD"]
+__all__ = ["simulate", "SimulationResult", "SimulationError", "EngineFallbackWarning",
+           "DEFAULT_DT_MS", "DEFAULT_METHOD", "ENGINES"]
 
 #: Integration time step (ms) and method, chosen by the convergence test against a
 #: SciPy Radau reference (tests/test_accuracy.py, docs/model.md).
@@ -31,8 +43,21 @@ _MAX_CELLS = 100_000
 _MAX_DURATION_S = 24 * 3600.0
 
 
+#: The engines of :func:`simulate`.
+ENGINES = ("fast", "runtime")
+
+#: Runs expected to take longer than this (wall seconds) show a progress bar.
+PROGRESS_AFTER_S = 2.0
+
+_CELL_STEPS_PER_CALL = 2_500_000  # fast engine: ~0.1-0.3 s of work per kernel call
+
+
 class SimulationError(RuntimeError):
     """The simulation produced non-finite or runaway values."""
+
+
+class EngineFallbackWarning(RuntimeWarning):
+    """The fast engine is unavailable here; Brian2's runtime engine is used instead."""
 
 
 def _versions() -> dict[str, str]:
@@ -82,6 +107,7 @@ class SimulationResult:
     metrics: dict
     criteria: analysis.BurstCriteria
     versions: dict = field(default_factory=dict)
+    engine: str = "fast"
 
     def summary_rows(self) -> list[dict]:
         """One dict per cell with the columns of ``summary.csv``."""
@@ -161,7 +187,8 @@ def resolve_drugs(drugs: dict | None, n_cells: int) -> dict:
 def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int = 1,
              duration=None, seed: int = 0, record_v=False, overrides: dict | None = None, *,
              warmup=None, dt=None, method: str = DEFAULT_METHOD, record_dt=None,
-             criteria: analysis.BurstCriteria | None = None) -> SimulationResult:
+             criteria: analysis.BurstCriteria | None = None, engine: str = "fast",
+             threads: int | None = None, progress: bool | None = None) -> SimulationResult:
     """Simulate a population of LHb neurons.
 
     Parameters
@@ -187,6 +214,18 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         combination that matches the SciPy reference, see ``docs/model.md``).
     criteria : BurstCriteria, optional
         Burst-detection criteria for the per-cell metrics.
+    engine : {"fast", "runtime"}
+        ``"fast"`` (default) runs the compiled kernel (:mod:`habmodel.engine`;
+        methods ``rk4``, ``rk2``, ``euler``); ``"runtime"`` runs Brian2's
+        runtime code generation (any Brian2 method). Where the fast engine
+        cannot be built, the runtime engine is used with an
+        :class:`EngineFallbackWarning`.
+    threads : int, optional
+        Threads of the fast engine (default: one per 64 cells, up to the cores).
+    progress : bool, optional
+        Show a progress bar (``tqdm``); by default only on a terminal or in
+        Jupyter and only when the run is expected to take over 2 s.
+        ``HABMODEL_PROGRESS=0`` turns it off everywhere.
 
     Returns
     -------
@@ -209,6 +248,10 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         raise ValueError(f"dt: expected a time step in (0, 1] ms, got {dt_ms:g} ms")
     if record_dt_ms < dt_ms:
         raise ValueError(f"record_dt: expected at least dt ({dt_ms:g} ms), got {record_dt_ms:g}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    if threads is not None:
+        threads = _check_int("threads", threads, 1, 1024)
     criteria = criteria or analysis.DEFAULT_CRITERIA
     if record_v is True:
         cells = np.arange(n_cells)
@@ -223,37 +266,24 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
     concentrations = resolve_drugs(drugs, n_cells)
     avail = availability(concentrations, values, n_cells)
 
-    dt_q = dt_ms * b2.ms
     n_warm = int(round(warmup_s * 1e3 / dt_ms))
     n_rec = int(round(duration_s * 1e3 / dt_ms))
-    total_s = (n_warm + n_rec) * dt_ms * 1e-3
-    events = glutamate_events(values["nu_glu"], total_s, dt_ms * 1e-3, seed)
-    net, group, spikes, state = build_network(
-        values, avail, n_cells, events, dt_q, method, cells, record_dt_ms * b2.ms,
-        n_warm * dt_q)
-    if state is not None:
-        state.active = False
-    try:
-        if n_warm:
-            net.run(n_warm * dt_q, namespace={})
-        if state is not None:
-            state.active = True
-        net.run(n_rec * dt_q, namespace={})
-    except b2.BrianObjectException as err:
-        if isinstance(getattr(err, "__cause__", None), (ZeroDivisionError, FloatingPointError)):
-            raise SimulationError(f"numerical blow-up with method {method!r} at dt = {dt_ms:g} "
-                                  "ms; use a smaller dt or check the parameters") from err
-        raise
+    rec_every = max(1, int(round(record_dt_ms / dt_ms)))
+    run = dict(values=values, avail=avail, n_cells=n_cells, seed=seed, dt_ms=dt_ms,
+               method=method, n_warm=n_warm, n_rec=n_rec, cells=cells, rec_every=rec_every,
+               progress=progress)
+    if engine == "fast":
+        from .engine import EngineUnavailableError
 
-    v_end = np.asarray(group.v[:] / b2.mV)
-    t0 = n_warm * dt_ms * 1e-3
-    trains_all = spikes.spike_trains()
-    spikes_s = [np.asarray(trains_all[i] / b2.second) - t0 for i in range(n_cells)]
-    spikes_s = [s[s >= 0] for s in spikes_s]
-    t_s = v_mV = None
-    if state is not None:
-        t_s = np.asarray(state.t / b2.second) - t0
-        v_mV = np.asarray(state.v / b2.mV)
+        try:
+            spikes_s, t_s, v_mV, v_end = _run_fast(**run, threads=threads)
+        except EngineUnavailableError as err:
+            warnings.warn(f"habmodel: the fast engine is unavailable ({err}); using Brian2's "
+                          "runtime engine instead (slower)", EngineFallbackWarning,
+                          stacklevel=2)
+            engine = "runtime"
+    if engine == "runtime":
+        spikes_s, t_s, v_mV, v_end = _run_runtime(**run)
     _check_finite(v_end, v_mV, cells, dt_ms, method)
 
     metrics = analysis.population_metrics(spikes_s, duration_s, criteria)
@@ -262,8 +292,157 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         seed=seed, dt_ms=dt_ms, method=method, spikes_s=spikes_s, t_s=t_s, v_mV=v_mV,
         v_cells=cells, params=values,
         drugs_uM={d.name: c for d, c in concentrations.items()}, metrics=metrics,
-        criteria=criteria, versions=_versions(),
+        criteria=criteria, versions=_versions(), engine=engine,
     )
+
+
+class _Progress:
+    """A tqdm bar over simulated seconds, opened once the run looks longer than
+    :data:`PROGRESS_AFTER_S` (or at once with ``progress=True``)."""
+
+    def __init__(self, progress: bool | None, total_s: float):
+        self.total_s, self.bar, self.start = total_s, None, time.perf_counter()
+        if os.environ.get("HABMODEL_PROGRESS", "1").strip() in ("0", "false", "no", "off"):
+            progress = False
+        if progress is None:
+            interactive = "ipykernel" in sys.modules or (
+                hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+            self.mode = "auto" if interactive else "off"
+        else:
+            self.mode = "on" if progress else "off"
+        if self.mode == "on":
+            self._open(0.0)
+
+    def _open(self, done_s: float):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=round(self.total_s, 3), initial=round(done_s, 3), unit="s",
+                        desc="habmodel: simulated", leave=False, file=sys.stderr,
+                        bar_format="{desc} {n:.2f}/{total:.2f} s |{bar}| {elapsed}<{remaining}")
+
+    def update(self, done_s: float):
+        if self.mode == "auto" and self.bar is None and done_s > 0:
+            elapsed = time.perf_counter() - self.start
+            if elapsed * (self.total_s / done_s - 1) > PROGRESS_AFTER_S:
+                self._open(done_s)
+        if self.bar is not None:
+            self.bar.n = round(min(done_s, self.total_s), 3)
+            self.bar.refresh()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _parameter_rows(names, values: dict, avail: dict, n_cells: int, t_offset_s: float):
+    """The kernel's parameter array: one row per name, SI values."""
+    rows = np.empty((len(names), n_cells))
+    for j, name in enumerate(names):
+        if name == "t_offset":
+            rows[j] = t_offset_s
+        elif name in avail:
+            rows[j] = avail[name]
+        elif name in values:
+            rows[j] = np.asarray(values[name], float) * float(unit_of(PARAMETERS[name].unit))
+        else:
+            raise ValueError(f"the fast engine needs a value for '{name}'")
+    return rows
+
+
+def _run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
+              progress, threads):
+    from .engine import default_threads, kernel
+
+    kern = kernel(method, announce=progress is not False)
+    dt_s = dt_ms * 1e-3
+    params = _parameter_rows(kern.parameters, values, avail, n_cells, n_warm * dt_s)
+    state = np.array([np.full(n_cells, INITIAL_STATE[name]) for name in kern.states])
+    notref = np.ones(n_cells, np.int32)
+    keys = input_keys(seed, n_cells)
+    threads = threads or default_threads(n_cells)
+    total = n_warm + n_rec
+    per_call = max(1, min(total, _CELL_STEPS_PER_CALL // n_cells))
+    spk = np.zeros((per_call, n_cells), np.uint8)
+    n_samples = -(-n_rec // rec_every) if len(cells) else 0
+    rec = np.full((n_samples, len(cells)), np.nan)
+    v_row = kern.states.index("v")
+    spike_steps, spike_cells = [], []
+    bar = _Progress(progress, total * dt_s)
+    try:
+        step = 0
+        while step < total:
+            m = min(per_call, total - step)
+            kern.run(m, step, dt_s, state, params, keys, notref, spk, threads, rec_var=v_row,
+                     rec_every=rec_every if n_samples else 0, rec_step0=n_warm,
+                     rec_cells=cells, rec=rec)
+            rows, who = np.nonzero(spk[:m])
+            spike_steps.append(rows + step)
+            spike_cells.append(who)
+            step += m
+            v = state[v_row]
+            if not np.all(np.isfinite(v) & (np.abs(v) < 0.5)):
+                bad = np.flatnonzero(~(np.isfinite(v) & (np.abs(v) < 0.5)))
+                raise SimulationError(
+                    f"numerical blow-up by t = {step * dt_s:g} s: the membrane potential of "
+                    f"{bad.size} cell(s) (first: {bad[:5].tolist()}) became non-finite or "
+                    f"exceeded 500 mV with method {method!r} at dt = {dt_ms:g} ms; use a "
+                    "smaller dt or check the parameters")
+            bar.update(step * dt_s)
+    finally:
+        bar.close()
+    steps = np.concatenate(spike_steps)
+    who = np.concatenate(spike_cells)
+    keep = steps >= n_warm
+    steps, who = steps[keep], who[keep]
+    order = np.argsort(who, kind="stable")
+    bounds = np.searchsorted(who[order], np.arange(n_cells + 1))
+    times = (steps[order] - n_warm) * dt_s
+    spikes_s = [times[bounds[i]:bounds[i + 1]] for i in range(n_cells)]
+    t_s = v_mV = None
+    if n_samples:
+        t_s = np.arange(n_samples) * rec_every * dt_s
+        v_mV = rec.T * 1e3
+    return spikes_s, t_s, v_mV, state[v_row] * 1e3
+
+
+def _run_runtime(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
+                 progress):
+    import brian2 as b2
+
+    dt_q = dt_ms * b2.ms
+    net, group, spikes, state = build_network(
+        values, avail, n_cells, seed, dt_q, method, cells, rec_every * dt_q, n_warm * dt_q)
+    if state is not None:
+        state.active = False
+    total_s = (n_warm + n_rec) * dt_ms * 1e-3
+    bar = _Progress(progress, total_s)
+
+    def report(elapsed, completed, start, duration):
+        bar.update(float(start) + float(completed) * float(duration))
+
+    try:
+        if n_warm:
+            net.run(n_warm * dt_q, namespace={}, report=report, report_period=0.5 * b2.second)
+        if state is not None:
+            state.active = True
+        net.run(n_rec * dt_q, namespace={}, report=report, report_period=0.5 * b2.second)
+    except b2.BrianObjectException as err:
+        if isinstance(getattr(err, "__cause__", None), (ZeroDivisionError, FloatingPointError)):
+            raise SimulationError(f"numerical blow-up with method {method!r} at dt = {dt_ms:g} "
+                                  "ms; use a smaller dt or check the parameters") from err
+        raise
+    finally:
+        bar.close()
+
+    t0 = n_warm * dt_ms * 1e-3
+    trains_all = spikes.spike_trains()
+    spikes_s = [np.asarray(trains_all[i] / b2.second) - t0 for i in range(n_cells)]
+    spikes_s = [s[s >= -1e-12] for s in spikes_s]
+    t_s = v_mV = None
+    if state is not None:
+        t_s = np.asarray(state.t / b2.second) - t0
+        v_mV = np.asarray(state.v / b2.mV)
+    return spikes_s, t_s, v_mV, np.asarray(group.v[:] / b2.mV)
 
 
 def _check_finite(v_end, v_mV, cells, dt_ms, method):

@@ -1,0 +1,290 @@
+"""Print the model equations as one C kernel that integrates a whole population.
+
+The fast engine (:mod:`habmodel.engine`) compiles this kernel once per model
+*structure* (equations, spike condition, input, integration method) and calls
+it with the parameter values as arrays, so a new parameter value, drug dose,
+seed, duration or population size never needs a new build.
+
+The kernel is made from the same SymPy expressions as the SciPy reference
+(:func:`habmodel.symbolic.symbolic_model`), with three rewrites that change no
+number beyond rounding:
+
+* subexpressions that depend only on per-cell constants (``E_K`` from the
+  Nernst equation, the Q10 factor of the T-channel, ...) are *hoisted*: computed
+  once per cell and call instead of at every step and stage;
+* the remaining common subexpressions are shared (``sympy.cse``);
+* integer powers become products, so that the loop over cells vectorises
+  (SIMD ``exp`` from the C library's vector math).
+
+One time step of one cell does what :func:`habmodel.model.build_network` does
+in Brian2, in the same order: the step's glutamate events (a counter-based
+random number of ``(seed, cell, step)``, :func:`habmodel.model.glutamate_counts`)
+increment the synaptic variables; the refractory flag is released if the cell
+is below threshold; one step of the explicit method; a spike is an upward
+threshold crossing outside the refractory period, stamped with the step's
+start time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import GLUTAMATE_EVENT, N_POISSON_TERMS
+
+__all__ = ["METHODS", "KernelSource", "kernel_source", "ABI_VERSION"]
+
+#: Explicit methods the kernel implements: stage times (fractions of dt), the
+#: stage increments (coefficients of the previous stages) and the final weights.
+METHODS = {
+    "euler": ((0.0,), ((),), (1.0,)),
+    "rk2": ((0.0, 0.5), ((), (0.5,)), (0.0, 1.0)),
+    "rk4": ((0.0, 0.5, 0.5, 1.0), ((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0)),
+            (1 / 6, 1 / 3, 1 / 3, 1 / 6)),
+}
+
+#: Bumped whenever the calling convention of ``hm_run`` changes.
+ABI_VERSION = 1
+
+_BLOCK = 64  # cells per SIMD block (state and parameters of a block stay in L1/L2)
+
+_C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum
+extern float for goto if inline int long register restrict return short signed sizeof static
+struct switch typedef union unsigned void volatile while""".split())
+
+
+@dataclass(frozen=True)
+class KernelSource:
+    """The C source of a kernel and the layout of the arrays it expects."""
+
+    code: str
+    method: str
+    states: tuple  # state variables, rows of the state array
+    parameters: tuple  # per-cell constants (SI values), rows of the parameter array
+    spike_variable: str
+
+
+def _printer():
+    import sympy
+    from sympy.printing.c import C99CodePrinter
+
+    class Printer(C99CodePrinter):
+        def _print_Pow(self, expr):
+            base, exponent = expr.args
+            if exponent.is_Integer and 1 < abs(int(exponent)) <= 4:
+                product = "*".join([f"({self._print(base)})"] * abs(int(exponent)))
+                return f"({product})" if exponent > 0 else f"(1.0/({product}))"
+            return super()._print_Pow(expr)
+
+        def _print_And(self, expr):  # no short circuit: keeps the cell loop branch-free
+            return "(" + " & ".join(f"({self._print(a)})" for a in expr.args) + ")"
+
+        def _print_Or(self, expr):
+            return "(" + " | ".join(f"({self._print(a)})" for a in expr.args) + ")"
+
+        def _print_Function(self, expr):
+            name = type(expr).__name__
+            if name in ("exprel", "int_"):
+                return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+            return super()._print_Function(expr)
+
+    printer = Printer({"allow_unknown_functions": True})
+    return lambda expr: printer.doprint(sympy.sympify(expr))
+
+
+def _numeric(expr, unit_names):
+    """Replace Brian2 unit names (mV, ms, ...) by their SI values."""
+    import sympy
+    from brian2.core.namespace import DEFAULT_UNITS
+
+    return expr.xreplace({s: sympy.Float(float(DEFAULT_UNITS[s.name]), 17)
+                          for s in expr.free_symbols if s.name in unit_names})
+
+
+def _hoist(exprs, constants):
+    """Replace every maximal subexpression of per-cell constants by a new symbol."""
+    import sympy
+
+    table = {}
+
+    def walk(expr):
+        if expr.is_Atom:
+            return expr
+        if expr.free_symbols and expr.free_symbols <= constants:
+            if expr not in table:
+                table[expr] = sympy.Symbol(f"hm_p{len(table)}", real=True)
+            return table[expr]
+        return expr.func(*[walk(a) for a in expr.args])
+
+    out = [walk(e) for e in exprs]
+    return out, [(symbol, expr) for expr, symbol in table.items()]
+
+
+def kernel_source(method: str = "rk4", equations: str | None = None) -> KernelSource:
+    """Generate the C kernel of the model for an explicit ``method``.
+
+    ``equations`` defaults to :func:`habmodel.model.full_equations`; any other
+    string gives a kernel of that model (same spike condition and input).
+    """
+    import sympy
+    from brian2.core.namespace import DEFAULT_UNITS
+    from brian2.parsing.sympytools import str_to_sympy
+
+    from .symbolic import symbolic_model
+
+    if method not in METHODS:
+        raise ValueError(f"method: the fast engine implements {', '.join(METHODS)}; got "
+                         f"{method!r} (use engine='runtime' for Brian2's other methods)")
+    sym = symbolic_model(equations)
+    states = tuple(s.name for s in sym.states)
+    if "v" not in states:
+        raise ValueError("the model needs a membrane potential state variable 'v'")
+    t = sym.t
+    event = {name: str_to_sympy(code) for name, code in GLUTAMATE_EVENT.items()}
+    if not set(event) <= set(states):
+        raise ValueError(f"glutamate events act on {sorted(event)}, not all state variables")
+    known = set(states) | {t.name}
+    names = {s.name for e in (*sym.rhs, sym.threshold, *event.values()) for s in e.free_symbols}
+    units = {n for n in names - known - set(sym.parameters) if n in DEFAULT_UNITS}
+    parameters = tuple(sorted((names - known - units) | {"nu_glu"}))
+    bad = sorted(n for n in (*states, *parameters) if n in _C_KEYWORDS or n.startswith("hm_"))
+    if bad:
+        raise ValueError(f"names that clash with C or the kernel: {bad}")
+
+    rhs = [_numeric(e, units) for e in sym.rhs]
+    threshold = _numeric(sym.threshold, units)
+    event = {k: _numeric(e, units) for k, e in event.items()}
+    constants = {s for e in rhs for s in e.free_symbols if s.name in parameters}
+    rhs, hoisted = _hoist(rhs, constants)
+    shared, reduced = sympy.cse(rhs, symbols=sympy.numbered_symbols("hm_c"),
+                                optimizations="basic")
+    c = _printer()
+    code = _render(method, states, parameters, hoisted, shared, reduced, threshold, event, c, t)
+    return KernelSource(code, method, states, parameters, "v")
+
+
+def _render(method, states, parameters, hoisted, shared, reduced, threshold, event, c, t):
+    import sympy
+
+    times, increments, weights = METHODS[method]
+    n_s, n_p = len(states), len(parameters)
+    index = {name: i for i, name in enumerate(parameters)}
+    used_in_hoist = sorted({s.name for _, e in hoisted for s in e.free_symbols},
+                           key=index.__getitem__)
+    out = [
+        "/* Generated by habmodel.codegen from the model equations. Do not edit. */",
+        "#include <math.h>", "#include <stddef.h>", "#include <stdint.h>", "",
+        f"#define HM_BLOCK {_BLOCK}",
+        "static inline double exprel(double x) { return fabs(x) < 1e-16 ? 1.0 : expm1(x) / x; }",
+        "#define int_(x) ((double)(x))",
+        "static inline uint64_t hm_mix(uint64_t z) {",
+        "    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;",
+        "    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;",
+        "    return z ^ (z >> 31);", "}", "",
+        f"int hm_abi_version(void) {{ return {ABI_VERSION}; }}",
+        f"int hm_n_states(void) {{ return {n_s}; }}",
+        f"int hm_n_parameters(void) {{ return {n_p}; }}", "",
+        "void hm_run(int64_t n, int64_t n_steps, int64_t step0, double dt,",
+        "            double *restrict S, const double *restrict P,",
+        "            const uint64_t *restrict keys, int32_t *restrict notref,",
+        "            uint8_t *restrict spk, int64_t rec_var, int64_t rec_every,",
+        "            int64_t rec_step0, int64_t n_rec, const int64_t *restrict rec_cells,",
+        "            double *restrict rec, int64_t n_threads)",
+        "{",
+        "    const int64_t hm_nb = (n + HM_BLOCK - 1) / HM_BLOCK;",
+        "    #pragma omp parallel for schedule(static) num_threads(n_threads) "
+        "if (n_threads > 1 && hm_nb > 1)",
+        "    for (int64_t hm_b = 0; hm_b < hm_nb; hm_b++) {",
+        "        const int64_t hm_lo = hm_b * HM_BLOCK;",
+        "        const int64_t hm_w = (n - hm_lo < HM_BLOCK) ? n - hm_lo : HM_BLOCK;",
+        f"        double hm_H[{max(len(hoisted), 1)}][HM_BLOCK];",
+        f"        double hm_F[{N_POISSON_TERMS}][HM_BLOCK];",
+        "        int64_t hm_r0 = 0, hm_r1 = 0;  /* recorded cells of this block */",
+        "        while (hm_r0 < n_rec && rec_cells[hm_r0] < hm_lo) hm_r0++;",
+        "        hm_r1 = hm_r0;",
+        "        while (hm_r1 < n_rec && rec_cells[hm_r1] < hm_lo + hm_w) hm_r1++;",
+        "        #pragma omp simd",
+        "        for (int64_t hm_i = 0; hm_i < hm_w; hm_i++) {",
+        "            const int64_t hm_j = hm_lo + hm_i;",
+    ]
+    for name in used_in_hoist:
+        out.append(f"            const double {name} = P[{index[name]}*n + hm_j];")
+    for k, (symbol, expr) in enumerate(hoisted):
+        out.append(f"            const double {symbol} = {c(expr)};")
+        out.append(f"            hm_H[{k}][hm_i] = {symbol};")
+    out += [
+        "            /* cumulative Poisson probabilities of 0, 1, ... events per step */",
+        f"            const double hm_lam = P[{index['nu_glu']}*n + hm_j] * dt;",
+        "            double hm_prob = exp(-hm_lam), hm_cum = hm_prob;",
+        "            hm_F[0][hm_i] = hm_cum;",
+    ]
+    for k in range(1, N_POISSON_TERMS):
+        out.append(f"            hm_prob *= hm_lam / {k}.0; hm_cum += hm_prob; "
+                   f"hm_F[{k}][hm_i] = hm_cum;")
+    out += [
+        "        }",
+        "        for (int64_t hm_k = 0; hm_k < n_steps; hm_k++) {",
+        "            const int64_t hm_step = step0 + hm_k;",
+        "            const double hm_t = hm_step * dt;",
+        "            if (rec_every > 0 && hm_step >= rec_step0",
+        "                && (hm_step - rec_step0) % rec_every == 0) {",
+        "                const int64_t hm_row = (hm_step - rec_step0) / rec_every;",
+        "                for (int64_t hm_r = hm_r0; hm_r < hm_r1; hm_r++)",
+        "                    rec[hm_row*n_rec + hm_r] = S[rec_var*n + rec_cells[hm_r]];",
+        "            }",
+        "            #pragma omp simd",
+        "            for (int64_t hm_i = 0; hm_i < hm_w; hm_i++) {",
+        "                const int64_t hm_j = hm_lo + hm_i;",
+    ]
+    needed = {s.name for e in (*reduced, *(e for _, e in shared), threshold, *event.values())
+              for s in e.free_symbols}
+    for name in parameters:
+        if name in needed:
+            out.append(f"                const double {name} = P[{index[name]}*n + hm_j];")
+    for k, (symbol, _) in enumerate(hoisted):
+        if str(symbol) in needed:
+            out.append(f"                const double {symbol} = hm_H[{k}][hm_i];")
+    for i in range(n_s):
+        out.append(f"                double hm_y{i} = S[{i}*n + hm_j];")
+    out += [
+        "                /* this step's glutamate events */",
+        "                const uint64_t hm_z = hm_mix(keys[hm_j] + (uint64_t)hm_step * "
+        "0x9E3779B97F4A7C15ULL);",
+        "                const double hm_u = (double)(hm_z >> 11) * 0x1.0p-53;",
+        "                double hm_events = 0.0;",
+    ]
+    for k in range(N_POISSON_TERMS):
+        out.append(f"                hm_events += (double)(hm_u >= hm_F[{k}][hm_i]);")
+    y = {sympy.Symbol(name, real=True): sympy.Symbol(f"hm_y{i}", real=True)
+         for i, name in enumerate(states)}
+    for name, expr in event.items():
+        i = states.index(name)
+        out.append(f"                hm_y{i} += hm_events * ({c(expr.xreplace(y))});")
+    thr = c(threshold.xreplace({**y, t: sympy.Symbol("hm_t", real=True)}))
+    out.append(f"                const int32_t hm_free = notref[hm_j] | !(({thr}) > 0);")
+    for stage, (frac, coeffs) in enumerate(zip(times, increments, strict=True)):
+        out.append("                " + " ".join(f"double hm_k{stage}_{i};" for i in range(n_s)))
+        out.append("                {")
+        out.append(f"                    const double t = hm_t + {frac!r}*dt;")
+        for i, name in enumerate(states):
+            terms = "".join(f" + {a!r}*dt*hm_k{s}_{i}" for s, a in enumerate(coeffs) if a)
+            out.append(f"                    const double {name} = hm_y{i}{terms};")
+        for symbol, expr in shared:
+            out.append(f"                    const double {symbol} = {c(expr)};")
+        for i, expr in enumerate(reduced):
+            out.append(f"                    hm_k{stage}_{i} = {c(expr)};")
+        out.append("                }")
+    for i in range(n_s):
+        terms = " + ".join(f"{w!r}*hm_k{s}_{i}" for s, w in enumerate(weights) if w)
+        out.append(f"                hm_y{i} += dt*({terms});")
+        out.append(f"                S[{i}*n + hm_j] = hm_y{i};")
+    out += [
+        f"                const int32_t hm_spike = (({thr}) > 0) & hm_free;",
+        "                spk[hm_k*n + hm_j] = (uint8_t)hm_spike;",
+        "                notref[hm_j] = hm_free & !hm_spike;",
+        "            }",
+        "        }",
+        "    }",
+        "}",
+        "",
+    ]
+    return "\n".join(out)

@@ -1,0 +1,269 @@
+"""The fast engine: a compiled kernel per model structure, re-run with new values.
+
+:mod:`habmodel.codegen` prints the model as one C kernel; this module compiles
+it with the system C compiler, keeps the shared library in a per-user cache and
+calls it through :mod:`ctypes` with NumPy arrays. Parameter values, drug
+doses, seeds, durations, population sizes and recorded cells are arrays and
+scalars of the call, so only a new model *structure* (the equations, the spike
+condition, the glutamate input, the integration method, the code generator or
+the compiler) builds a new kernel.
+
+The cache (``HABMODEL_CACHE_DIR``, or the platform's user cache folder,
+e.g. ``~/.cache/habmodel``) holds one folder per structure, named by a hash of
+everything that goes into the build. A folder appears by an atomic rename once
+complete, and builds of the same structure are serialised by a file lock, so
+several processes can share the cache. Cells are split over threads (OpenMP)
+in blocks; each cell's result does not depend on the number of threads.
+
+Where no C compiler works, :func:`kernel` raises :class:`EngineUnavailableError`
+and :func:`habmodel.simulate` falls back to Brian2's runtime with one warning.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["EngineUnavailableError", "Kernel", "kernel", "cache_dir", "build_count",
+           "default_threads", "CFLAGS"]
+
+#: Compiler flags. ``-ffast-math`` lets the cell loop vectorise (SIMD exp/expm1
+#: from the C library); the accuracy test checks the result against the SciPy
+#: reference. The library is linked without it, so loading the kernel does not
+#: change the process's floating-point mode (no flush-to-zero).
+CFLAGS = ("-O3", "-ffast-math", "-march=native", "-fopenmp", "-fPIC")
+_FALLBACK_FLAGS = (("-march=native",), ("-fopenmp",))  # dropped one by one if refused
+
+_ENGINE_VERSION = "1"  # bump to invalidate every cache entry
+_builds = 0  # kernels compiled by this process (tests count them)
+_lock = threading.Lock()
+
+
+class EngineUnavailableError(RuntimeError):
+    """The fast engine cannot be built here (no working C compiler)."""
+
+
+def build_count() -> int:
+    """How many kernels this process has compiled (not loaded from the cache)."""
+    return _builds
+
+
+def cache_dir() -> Path:
+    """The folder of compiled kernels: ``$HABMODEL_CACHE_DIR`` or the user cache."""
+    env = os.environ.get("HABMODEL_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("habmodel", appauthor=False)) / "engines"
+
+
+def default_threads(n_cells: int) -> int:
+    """Threads for a population: one per 64-cell block, at most the usable cores
+    (``HABMODEL_THREADS`` overrides)."""
+    env = os.environ.get("HABMODEL_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, -(-n_cells // 64)))
+
+
+@lru_cache(maxsize=1)
+def _compiler() -> tuple[str, str]:
+    """The C compiler command and its version line ('' if none works)."""
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or "cc"
+    try:
+        out = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return cc, ""
+    return cc, (out.stdout.splitlines() or [""])[0] if out.returncode == 0 else ""
+
+
+@lru_cache(maxsize=1)
+def _machine() -> str:
+    """What ``-march=native`` depends on: the CPU's model and feature flags."""
+    text = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("model name", "flags")):
+                    text += line
+                if line.startswith("flags"):
+                    break
+    except OSError:
+        text = platform.processor()
+    return platform.machine() + ":" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
+    import brian2
+    import sympy
+
+    from . import codegen, model
+
+    cc, cc_version = _compiler()
+    if not cc_version:
+        raise EngineUnavailableError(f"no working C compiler ({cc!r} --version failed)")
+    what = {
+        "engine": _ENGINE_VERSION, "abi": codegen.ABI_VERSION, "method": method,
+        "equations": model.full_equations() if equations is None else equations,
+        "spike": model.SPIKE_CONDITION, "event": dict(model.GLUTAMATE_EVENT),
+        "poisson_terms": model.N_POISSON_TERMS,
+        "codegen": hashlib.sha256(Path(codegen.__file__).read_bytes()).hexdigest(),
+        "symbolic": hashlib.sha256(
+            (Path(codegen.__file__).parent / "symbolic.py").read_bytes()).hexdigest(),
+        "sympy": sympy.__version__, "brian2": brian2.__version__,
+        "compiler": cc_version, "cflags": CFLAGS, "machine": _machine(),
+    }
+    digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]
+    return f"{method}-{digest}", what
+
+
+def _compile(cc: str, source: Path, library: Path) -> list[str]:
+    """Compile, then link without -ffast-math; drop flags the compiler refuses."""
+    flags = list(CFLAGS)
+    for attempt in range(len(_FALLBACK_FLAGS) + 1):
+        obj = source.with_suffix(".o")
+        compile_cmd = [cc, "-c", *flags, str(source), "-o", str(obj)]
+        link_cmd = [cc, "-shared", *(f for f in flags if f == "-fopenmp"), str(obj), "-o",
+                    str(library), "-lm"]
+        done = subprocess.run(compile_cmd, capture_output=True, text=True)
+        if done.returncode == 0:
+            done = subprocess.run(link_cmd, capture_output=True, text=True)
+        if done.returncode == 0:
+            return flags
+        if attempt == len(_FALLBACK_FLAGS):
+            break
+        flags = [f for f in flags if f not in _FALLBACK_FLAGS[attempt]]
+    raise EngineUnavailableError(f"the C compiler failed: {' '.join(done.stderr.split())[:300]}")
+
+
+def _build(folder: Path, key: str, what: dict, method: str, equations: str | None) -> None:
+    """Generate, compile and publish one cache entry (caller holds the lock)."""
+    global _builds
+    from .codegen import kernel_source
+
+    source = kernel_source(method, equations)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=folder.parent))
+    try:
+        (tmp / "kernel.c").write_text(source.code)
+        flags = _compile(_compiler()[0], tmp / "kernel.c", tmp / "kernel.so")
+        (tmp / "kernel.o").unlink(missing_ok=True)
+        layout = {"states": source.states, "parameters": source.parameters,
+                  "method": method, "flags": flags, "built_from": what}
+        (tmp / "layout.json").write_text(json.dumps(layout, indent=1))
+        os.rename(tmp, folder)  # atomic: the entry appears complete or not at all
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _builds += 1
+
+
+@dataclass
+class Kernel:
+    """A loaded kernel: call :meth:`run` with the population's arrays."""
+
+    path: Path
+    states: tuple
+    parameters: tuple
+    method: str
+    _lib: object
+
+    def run(self, n_steps: int, step0: int, dt: float, state: np.ndarray, params: np.ndarray,
+            keys: np.ndarray, notref: np.ndarray, spikes: np.ndarray, threads: int,
+            rec_var: int = 0, rec_every: int = 0, rec_step0: int = 0,
+            rec_cells: np.ndarray | None = None, rec: np.ndarray | None = None) -> None:
+        """Advance every cell ``n_steps`` steps from global step ``step0`` in place.
+
+        ``state`` (states x cells) and ``notref`` are updated; ``spikes``
+        (at least n_steps x cells, uint8) gets 1 where a cell spiked; ``rec``
+        (samples x recorded cells) gets state row ``rec_var`` of ``rec_cells``
+        at every step ``rec_step0 + k*rec_every`` of this call, before its update.
+        """
+        n = state.shape[1]
+        if rec_cells is None or rec is None or rec_every <= 0:
+            rec_cells, rec, rec_every = np.zeros(0, np.int64), np.zeros(1), 0
+        for array, dtype, shape in ((state, np.float64, (len(self.states), n)),
+                                    (params, np.float64, (len(self.parameters), n)),
+                                    (keys, np.uint64, (n,)), (notref, np.int32, (n,))):
+            if array.dtype != dtype or array.shape != shape or not array.flags.c_contiguous:
+                raise ValueError(f"kernel.run: expected a C-contiguous {dtype.__name__} array "
+                                 f"of shape {shape}, got {array.dtype} {array.shape}")
+        if (spikes.dtype != np.uint8 or spikes.ndim != 2 or spikes.shape[1] != n
+                or spikes.shape[0] < n_steps or not spikes.flags.c_contiguous):
+            raise ValueError("kernel.run: spikes must be a C-contiguous uint8 array with "
+                             f"at least {n_steps} rows of {n} cells")
+        rec_cells = np.ascontiguousarray(rec_cells, np.int64)
+        if rec_every and (rec.dtype != np.float64 or not rec.flags.c_contiguous
+                          or rec.ndim != 2 or rec.shape[1] != len(rec_cells)):
+            raise ValueError("kernel.run: rec must be C-contiguous float64 (samples x cells)")
+        ptr = ctypes.c_void_p
+        self._lib.hm_run(
+            ctypes.c_int64(n), ctypes.c_int64(n_steps), ctypes.c_int64(step0),
+            ctypes.c_double(dt), ptr(state.ctypes.data), ptr(params.ctypes.data),
+            ptr(keys.ctypes.data), ptr(notref.ctypes.data), ptr(spikes.ctypes.data),
+            ctypes.c_int64(rec_var), ctypes.c_int64(rec_every), ctypes.c_int64(rec_step0),
+            ctypes.c_int64(len(rec_cells)), ptr(rec_cells.ctypes.data), ptr(rec.ctypes.data),
+            ctypes.c_int64(max(1, int(threads))))
+
+
+_loaded: dict = {}
+
+
+def kernel(method: str = "rk4", equations: str | None = None, *,
+           announce: bool = True) -> Kernel:
+    """The compiled kernel of the model for ``method``: from this process, from
+    the cache, or built now (tens of seconds, once per structure and machine;
+    ``announce`` prints one line on stderr when it builds).
+
+    Raises
+    ------
+    EngineUnavailableError
+        No working C compiler.
+    """
+    from .codegen import ABI_VERSION, METHODS
+
+    if method not in METHODS:
+        raise ValueError(f"method: the fast engine implements {', '.join(METHODS)}; got "
+                         f"{method!r} (use engine='runtime' for Brian2's other methods)")
+    key, what = _structure_key(method, equations)
+    with _lock:
+        if key in _loaded:
+            return _loaded[key]
+        folder = cache_dir() / key
+        if not (folder / "kernel.so").exists():
+            from filelock import FileLock
+
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(folder) + ".lock"):
+                if not (folder / "kernel.so").exists():  # another process may have built it
+                    if announce:
+                            print(f"habmodel: compiling the fast engine ({method}), once for this "
+                              "model and machine (about 15 s) ...", file=sys.stderr, flush=True)
+                    _build(folder, key, what, method, equations)
+        layout = json.loads((folder / "layout.json").read_text())
+        lib = ctypes.CDLL(str(folder / "kernel.so"))
+        lib.hm_run.restype = None
+        if lib.hm_abi_version() != ABI_VERSION:  # pragma: no cover - stale cache entry
+            raise EngineUnavailableError(f"cache entry {folder} has a different ABI; delete it")
+        loaded = Kernel(folder / "kernel.so", tuple(layout["states"]),
+                        tuple(layout["parameters"]), method, lib)
+        _loaded[key] = loaded
+        return loaded
