@@ -95,7 +95,8 @@ def hill_free_fraction(conc_uM, ic50_uM, hill):
     return 1.0 / (1.0 + (np.asarray(conc_uM, float) / ic50_uM) ** hill)
 
 
-def availability(concentrations: dict, params: dict, n_cells: int) -> dict[str, np.ndarray]:
+def availability(concentrations: dict, params: dict, n_cells: int,
+                 ketamine_model: str = "hill") -> dict[str, np.ndarray]:
     """Per-cell availability factors for the model equations.
 
     Parameters
@@ -104,6 +105,9 @@ def availability(concentrations: dict, params: dict, n_cells: int) -> dict[str, 
         ``{Drug: concentration in uM}`` (floats or per-cell arrays).
     params : dict
         Per-cell parameter values in display units.
+    ketamine_model : str
+        The equation variant (:data:`habmodel.model.KETAMINE_MODELS`); ``"hill"``
+        puts every pore blocker into ``pore_load``.
 
     Returns
     -------

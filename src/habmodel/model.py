@@ -31,8 +31,8 @@ from .parameters import PARAMETERS
 
 __all__ = ["EQUATIONS", "EQUATION_PARAMETERS", "DRUG_TARGETS", "STATE_VARIABLES",
            "INITIAL_STATE", "SPIKE_CONDITION", "GLUTAMATE_EVENT", "N_POISSON_TERMS",
-           "full_equations", "input_keys", "glutamate_counts", "glutamate_count_function",
-           "build_network"]
+           "KETAMINE_MODELS", "full_equations", "initial_state", "input_keys",
+           "glutamate_counts", "glutamate_count_function", "build_network"]
 
 #: Currents whose conductance a drug can scale (``avail_<target>`` in the equations).
 DRUG_TARGETS = ("Na", "K", "M", "KL", "T", "h", "SK", "NMDA", "AMPA")
@@ -125,9 +125,28 @@ def _declarations() -> str:
     return "\n".join(lines + _EXTRA)
 
 
-def full_equations() -> str:
+#: How ketamine's NMDA block is modelled: ``"hill"``, an equilibrium pore block
+#: through ``pore_load`` (:mod:`habmodel.drugs`). Each entry names an equation
+#: variant of :func:`full_equations` with its own initial state.
+KETAMINE_MODELS = ("hill",)
+
+
+def _check_variant(ketamine_model: str) -> None:
+    if ketamine_model not in KETAMINE_MODELS:
+        raise ValueError(f"ketamine_model: expected one of {', '.join(KETAMINE_MODELS)}, got "
+                         f"{ketamine_model!r}")
+
+
+def full_equations(ketamine_model: str = "hill") -> str:
     """The complete Brian2 equation string (dynamics plus per-cell constants)."""
+    _check_variant(ketamine_model)
     return EQUATIONS + "\n# --- per-cell constants ---\n" + _declarations()
+
+
+def initial_state(ketamine_model: str = "hill") -> dict:
+    """Initial value of every state variable of a variant (SI units)."""
+    _check_variant(ketamine_model)
+    return dict(INITIAL_STATE)
 
 
 #: What each glutamate event adds to which state variable, at the start of a time step.
@@ -150,11 +169,12 @@ def _mix(z) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def input_keys(seed: int, n_cells: int) -> np.ndarray:
+def input_keys(seed: int, n_cells: int, input_ids=None) -> np.ndarray:
     """The random-number key of each cell's glutamate input (uint64), from the
-    seed and the cell index only."""
+    seed and the cell's input identity only (default: the cell index)."""
     base = _mix(np.array([int(seed) % 2**64], np.uint64))
-    return _mix(base + _GOLDEN * (np.arange(n_cells, dtype=np.uint64) + np.uint64(1)))
+    ids = np.arange(n_cells) if input_ids is None else np.asarray(input_ids)
+    return _mix(base + _GOLDEN * (ids.astype(np.uint64) + np.uint64(1)))
 
 
 def glutamate_counts(keys, steps, rate_per_step) -> np.ndarray:
@@ -229,7 +249,8 @@ def glutamate_count_function():
 
 
 def build_network(values: dict, avail: dict, n_cells: int, seed: int, dt, method: str,
-                  record_v, record_dt, t_offset):
+                  record_v, record_dt, t_offset, *, ketamine_model: str = "hill",
+                  input_ids=None):
     """Build the Brian2 objects of one population run (the runtime engine).
 
     Parameters
@@ -243,6 +264,10 @@ def build_network(values: dict, avail: dict, n_cells: int, seed: int, dt, method
     record_v : sequence of int
         Cells whose voltage is recorded (may be empty), at the start of each
         recorded step (before that step's input and update).
+    ketamine_model : str
+        Equation variant (:data:`KETAMINE_MODELS`).
+    input_ids : array of int, optional
+        Identity of each cell's input stream (default: the cell index).
 
     Returns
     -------
@@ -254,8 +279,8 @@ def build_network(values: dict, avail: dict, n_cells: int, seed: int, dt, method
 
     keys = "glu_key_hi : integer (constant)\nglu_key_lo : integer (constant)"
     group = b2.NeuronGroup(
-        n_cells, full_equations() + "\n" + keys, method=method, threshold=SPIKE_CONDITION,
-        refractory=SPIKE_CONDITION, dt=dt, name="lhb",
+        n_cells, full_equations(ketamine_model) + "\n" + keys, method=method,
+        threshold=SPIKE_CONDITION, refractory=SPIKE_CONDITION, dt=dt, name="lhb",
         namespace={"glutamate_count": glutamate_count_function()},
     )
     for name in EQUATION_PARAMETERS:
@@ -263,8 +288,8 @@ def build_network(values: dict, avail: dict, n_cells: int, seed: int, dt, method
     for name, value in avail.items():
         setattr(group, name, value)
     group.t_offset = t_offset
-    group.glu_key_hi, group.glu_key_lo = _split_keys(input_keys(seed, n_cells))
-    for name, value in INITIAL_STATE.items():
+    group.glu_key_hi, group.glu_key_lo = _split_keys(input_keys(seed, n_cells, input_ids))
+    for name, value in initial_state(ketamine_model).items():
         setattr(group, name, value * b2.volt if name == "v" else value)
     code = ["n_glu = glutamate_count(glu_key_hi, glu_key_lo, t, dt, nu_glu*dt)"]
     code += [f"{var} += n_glu*({expr})" for var, expr in GLUTAMATE_EVENT.items()]

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import analysis
 from .drugs import availability, resolve_drug
-from .model import INITIAL_STATE, build_network, input_keys
+from .model import KETAMINE_MODELS, build_network, full_equations, initial_state, input_keys
 from .parameters import PARAMETERS, condition_values, get_parameter
 from .units import to_display, unit_of
 
@@ -188,7 +188,8 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
              duration=None, seed: int = 0, record_v=False, overrides: dict | None = None, *,
              warmup=None, dt=None, method: str = DEFAULT_METHOD, record_dt=None,
              criteria: analysis.BurstCriteria | None = None, engine: str = "fast",
-             threads: int | None = None, progress: bool | None = None) -> SimulationResult:
+             threads: int | None = None, progress: bool | None = None,
+             ketamine_model: str = "hill", input_ids=None) -> SimulationResult:
     """Simulate a population of LHb neurons.
 
     Parameters
@@ -226,6 +227,12 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         Show a progress bar (``tqdm``); by default only on a terminal or in
         Jupyter and only when the run is expected to take over 2 s.
         ``HABMODEL_PROGRESS=0`` turns it off everywhere.
+    ketamine_model : str
+        How ketamine blocks NMDA receptors (:data:`habmodel.model.KETAMINE_MODELS`).
+    input_ids : sequence of int, optional
+        The identity of each cell's glutamate input stream (default: the cell
+        index). Cells with the same id and seed get the same input, so a sweep
+        can give cell ``i`` of every grid point the same input.
 
     Returns
     -------
@@ -252,6 +259,14 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     if threads is not None:
         threads = _check_int("threads", threads, 1, 1024)
+    if ketamine_model not in KETAMINE_MODELS:
+        raise ValueError(f"ketamine_model: expected one of {', '.join(KETAMINE_MODELS)}, got "
+                         f"{ketamine_model!r}")
+    if input_ids is not None:
+        input_ids = np.asarray(input_ids)
+        if (input_ids.shape != (n_cells,) or not np.issubdtype(input_ids.dtype, np.integer)
+                or input_ids.min() < 0):
+            raise ValueError(f"input_ids: expected {n_cells} non-negative integers (one per cell)")
     criteria = criteria or analysis.DEFAULT_CRITERIA
     if record_v is True:
         cells = np.arange(n_cells)
@@ -264,14 +279,14 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
 
     values = resolve_parameters(condition, overrides, n_cells)
     concentrations = resolve_drugs(drugs, n_cells)
-    avail = availability(concentrations, values, n_cells)
+    avail = availability(concentrations, values, n_cells, ketamine_model)
 
     n_warm = int(round(warmup_s * 1e3 / dt_ms))
     n_rec = int(round(duration_s * 1e3 / dt_ms))
     rec_every = max(1, int(round(record_dt_ms / dt_ms)))
     run = dict(values=values, avail=avail, n_cells=n_cells, seed=seed, dt_ms=dt_ms,
                method=method, n_warm=n_warm, n_rec=n_rec, cells=cells, rec_every=rec_every,
-               progress=progress)
+               progress=progress, ketamine_model=ketamine_model, input_ids=input_ids)
     if engine == "fast":
         from .engine import EngineUnavailableError
 
@@ -350,15 +365,17 @@ def _parameter_rows(names, values: dict, avail: dict, n_cells: int, t_offset_s: 
 
 
 def _run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
-              progress, threads):
+              progress, ketamine_model, input_ids, threads):
     from .engine import default_threads, kernel
 
-    kern = kernel(method, announce=progress is not False)
+    equations = None if ketamine_model == "hill" else full_equations(ketamine_model)
+    kern = kernel(method, equations, announce=progress is not False)
     dt_s = dt_ms * 1e-3
     params = _parameter_rows(kern.parameters, values, avail, n_cells, n_warm * dt_s)
-    state = np.array([np.full(n_cells, INITIAL_STATE[name]) for name in kern.states])
+    start = initial_state(ketamine_model)
+    state = np.array([np.full(n_cells, start[name]) for name in kern.states])
     notref = np.ones(n_cells, np.int32)
-    keys = input_keys(seed, n_cells)
+    keys = input_keys(seed, n_cells, input_ids)
     threads = threads or default_threads(n_cells)
     total = n_warm + n_rec
     per_call = max(1, min(total, _CELL_STEPS_PER_CALL // n_cells))
@@ -406,12 +423,13 @@ def _run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells,
 
 
 def _run_runtime(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
-                 progress):
+                 progress, ketamine_model, input_ids):
     import brian2 as b2
 
     dt_q = dt_ms * b2.ms
     net, group, spikes, state = build_network(
-        values, avail, n_cells, seed, dt_q, method, cells, rec_every * dt_q, n_warm * dt_q)
+        values, avail, n_cells, seed, dt_q, method, cells, rec_every * dt_q, n_warm * dt_q,
+        ketamine_model=ketamine_model, input_ids=input_ids)
     if state is not None:
         state.active = False
     total_s = (n_warm + n_rec) * dt_ms * 1e-3
