@@ -133,9 +133,9 @@ def test_two_processes_building_at_once_share_one_entry(fresh_cache):
         n = 3
         state = np.zeros((3, n)); state[0] = -0.07
         params = np.array([[-0.065] * n, [0.01] * n, [100.0] * n, [0.5] * n])
-        spikes = np.zeros((100, n), np.uint8)
+        spikes = np.zeros((100, n), np.int64)
         k.run(100, 0, 1e-4, state, params, np.arange(n, dtype=np.uint64),
-              np.ones(n, np.int32), spikes, 1)
+              np.ones(n, np.int64), spikes, 1)
         print(engine.build_count(), repr(state[0].tolist()))
     """)
     env = {**os.environ, "HABMODEL_CACHE_DIR": str(fresh_cache)}
@@ -165,7 +165,7 @@ def test_kernel_rejects_arrays_of_the_wrong_shape(fresh_cache):
     k = engine.kernel("euler", TINY_MODEL, announce=False)
     with pytest.raises(ValueError, match="shape"):
         k.run(10, 0, 1e-4, np.zeros((2, 3)), np.zeros((4, 3)), np.zeros(3, np.uint64),
-              np.ones(3, np.int32), np.zeros((10, 3), np.uint8), 1)
+              np.ones(3, np.int64), np.zeros((10, 3), np.int64), 1)
 
 
 # --- progress -----------------------------------------------------------------------------

@@ -13,8 +13,9 @@ number beyond rounding:
   Nernst equation, the Q10 factor of the T-channel, ...) are *hoisted*: computed
   once per cell and call instead of at every step and stage;
 * the remaining common subexpressions are shared (``sympy.cse``);
-* integer powers become products, so that the loop over cells vectorises
-  (SIMD ``exp`` from the C library's vector math).
+* integer powers become products, and every array is 64-bit, so that the loop
+  over cells vectorises for 8 cells or more (SIMD ``exp`` from the C library's
+  vector math; fewer cells run the scalar loop).
 
 One time step of one cell does what :func:`habmodel.model.build_network` does
 in Brian2, in the same order: the step's glutamate events (a counter-based
@@ -43,7 +44,7 @@ METHODS = {
 }
 
 #: Bumped whenever the calling convention of ``hm_run`` changes.
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 _BLOCK = 64  # cells per SIMD block (state and parameters of a block stay in L1/L2)
 
@@ -185,8 +186,8 @@ def _render(method, states, parameters, hoisted, shared, reduced, threshold, eve
         f"int hm_n_parameters(void) {{ return {n_p}; }}", "",
         "void hm_run(int64_t n, int64_t n_steps, int64_t step0, double dt,",
         "            double *restrict S, const double *restrict P,",
-        "            const uint64_t *restrict keys, int32_t *restrict notref,",
-        "            uint8_t *restrict spk, int64_t rec_var, int64_t rec_every,",
+        "            const uint64_t *restrict keys, int64_t *restrict notref,",
+        "            int64_t *restrict spk, int64_t rec_var, int64_t rec_every,",
         "            int64_t rec_step0, int64_t n_rec, const int64_t *restrict rec_cells,",
         "            double *restrict rec, int64_t n_threads)",
         "{",
@@ -260,7 +261,7 @@ def _render(method, states, parameters, hoisted, shared, reduced, threshold, eve
         i = states.index(name)
         out.append(f"                hm_y{i} += hm_events * ({c(expr.xreplace(y))});")
     thr = c(threshold.xreplace({**y, t: sympy.Symbol("hm_t", real=True)}))
-    out.append(f"                const int32_t hm_free = notref[hm_j] | !(({thr}) > 0);")
+    out.append(f"                const int64_t hm_free = notref[hm_j] | !(({thr}) > 0);")
     for stage, (frac, coeffs) in enumerate(zip(times, increments, strict=True)):
         out.append("                " + " ".join(f"double hm_k{stage}_{i};" for i in range(n_s)))
         out.append("                {")
@@ -278,8 +279,8 @@ def _render(method, states, parameters, hoisted, shared, reduced, threshold, eve
         out.append(f"                hm_y{i} += dt*({terms});")
         out.append(f"                S[{i}*n + hm_j] = hm_y{i};")
     out += [
-        f"                const int32_t hm_spike = (({thr}) > 0) & hm_free;",
-        "                spk[hm_k*n + hm_j] = (uint8_t)hm_spike;",
+        f"                const int64_t hm_spike = (({thr}) > 0) & hm_free;",
+        "                spk[hm_k*n + hm_j] = hm_spike;",
         "                notref[hm_j] = hm_free & !hm_spike;",
         "            }",
         "        }",

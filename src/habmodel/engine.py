@@ -193,7 +193,7 @@ class Kernel:
         """Advance every cell ``n_steps`` steps from global step ``step0`` in place.
 
         ``state`` (states x cells) and ``notref`` are updated; ``spikes``
-        (at least n_steps x cells, uint8) gets 1 where a cell spiked; ``rec``
+        (at least n_steps x cells, int64) gets 1 where a cell spiked; ``rec``
         (samples x recorded cells) gets state row ``rec_var`` of ``rec_cells``
         at every step ``rec_step0 + k*rec_every`` of this call, before its update.
         """
@@ -202,13 +202,13 @@ class Kernel:
             rec_cells, rec, rec_every = np.zeros(0, np.int64), np.zeros(1), 0
         for array, dtype, shape in ((state, np.float64, (len(self.states), n)),
                                     (params, np.float64, (len(self.parameters), n)),
-                                    (keys, np.uint64, (n,)), (notref, np.int32, (n,))):
+                                    (keys, np.uint64, (n,)), (notref, np.int64, (n,))):
             if array.dtype != dtype or array.shape != shape or not array.flags.c_contiguous:
                 raise ValueError(f"kernel.run: expected a C-contiguous {dtype.__name__} array "
                                  f"of shape {shape}, got {array.dtype} {array.shape}")
-        if (spikes.dtype != np.uint8 or spikes.ndim != 2 or spikes.shape[1] != n
+        if (spikes.dtype != np.int64 or spikes.ndim != 2 or spikes.shape[1] != n
                 or spikes.shape[0] < n_steps or not spikes.flags.c_contiguous):
-            raise ValueError("kernel.run: spikes must be a C-contiguous uint8 array with "
+            raise ValueError("kernel.run: spikes must be a C-contiguous int64 array with "
                              f"at least {n_steps} rows of {n} cells")
         rec_cells = np.ascontiguousarray(rec_cells, np.int64)
         if rec_every and (rec.dtype != np.float64 or not rec.flags.c_contiguous

@@ -49,7 +49,7 @@ ENGINES = ("fast", "runtime")
 #: Runs expected to take longer than this (wall seconds) show a progress bar.
 PROGRESS_AFTER_S = 2.0
 
-_CELL_STEPS_PER_CALL = 2_500_000  # fast engine: ~0.1-0.3 s of work per kernel call
+_CELL_STEPS_PER_CALL = 1_000_000  # fast engine: ~0.05-0.2 s of work (8 MB) per kernel call
 
 
 class SimulationError(RuntimeError):
@@ -374,12 +374,12 @@ def _run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells,
     params = _parameter_rows(kern.parameters, values, avail, n_cells, n_warm * dt_s)
     start = initial_state(ketamine_model)
     state = np.array([np.full(n_cells, start[name]) for name in kern.states])
-    notref = np.ones(n_cells, np.int32)
+    notref = np.ones(n_cells, np.int64)
     keys = input_keys(seed, n_cells, input_ids)
     threads = threads or default_threads(n_cells)
     total = n_warm + n_rec
     per_call = max(1, min(total, _CELL_STEPS_PER_CALL // n_cells))
-    spk = np.zeros((per_call, n_cells), np.uint8)
+    spk = np.zeros((per_call, n_cells), np.int64)
     n_samples = -(-n_rec // rec_every) if len(cells) else 0
     rec = np.full((n_samples, len(cells)), np.nan)
     v_row = kern.states.index("v")
