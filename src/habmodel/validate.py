@@ -1,0 +1,323 @@
+"""Check the model against the claims of SCIENCE.md section 4, and report.
+
+:func:`run_validation` runs the experiment protocols of
+:mod:`habmodel.experiments` (pharmacology panel, ketamine dose-response,
+rebound, firing-mode map, jittered population) -- all of them in **one**
+:func:`habmodel.simulate` call -- and turns their tables into one
+:class:`ClaimResult` per claim (1, 2, 3, 4, 5, 6, 8 and 9; claim 7, trapping,
+needs the kinetic ketamine scheme, which the model does not have).
+:func:`validation_markdown` writes them as a table.
+
+Sizes: the full run uses SCIENCE.md's sizes (20 cells x 5 s per panel
+condition, 100 jittered cells per condition); ``quick=True`` uses small
+populations and 3 s runs (a smoke test of the pipeline, well under 3 minutes on
+two cores: its verdicts have wider statistical error).
+
+The burst criteria are :data:`habmodel.analysis.DEFAULT_CRITERIA`; "rhythmic
+bursting" means at least 0.5 bursts/s (the lower end of claim 2's range).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import analysis
+from .experiments import (
+    DEFAULT_SEED,
+    _dose_plan,
+    _drug_set,
+    _jitter_plan,
+    _map_plan,
+    _panel_plan,
+    _rebound_plan,
+    _run_merged,
+    fit_dose_response,
+    jitter_summary,
+    ketamine_created_bursting,
+    mode_map_summary,
+    rebound_summary,
+)
+from .parameters import condition_values
+
+__all__ = ["ClaimResult", "run_validation", "validation_markdown", "RHYTHMIC_BURSTS_PER_S"]
+
+#: Bursts/s at or above which a cell counts as rhythmically bursting (claim 8).
+RHYTHMIC_BURSTS_PER_S = 0.5
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The verdict on one claim of SCIENCE.md section 4."""
+
+    claim: str
+    description: str
+    measured: str
+    target: str
+    passed: bool
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    duration: str
+    panel_cells: int
+    panel_doses: tuple
+    dose_cells: int
+    doses: tuple
+    rebound_cells: int
+    rebound_amplitudes: tuple
+    rebound_steps: tuple
+    map_k_o: tuple
+    map_g: tuple
+    map_doses: tuple
+    jitter_cells: int
+    jitter_doses: tuple
+
+
+_QUICK = _Sizes(
+    duration="3 s", panel_cells=8, panel_doses=(0.3, 1.0, 3.0, 10.0), dose_cells=6,
+    doses=(0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 10.0), rebound_cells=4,
+    rebound_amplitudes=(-20.0,), rebound_steps=(500.0,),
+    map_k_o=(2.5, 3.0, 3.5, 4.0, 4.5, 5.0), map_g=(0.0, 1.0, 2.3, 3.5),
+    map_doses=(0.0, 1.0, 10.0), jitter_cells=20, jitter_doses=(1.0, 10.0))
+
+_FULL = _Sizes(
+    duration="5 s", panel_cells=20, panel_doses=(0.3, 1.0, 3.0, 10.0), dose_cells=20,
+    doses=(0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0), rebound_cells=10,
+    rebound_amplitudes=(-10.0, -20.0, -40.0), rebound_steps=(250.0, 500.0),
+    map_k_o=tuple(np.round(np.arange(2.0, 5.51, 0.25), 6)),
+    map_g=tuple(np.round(np.arange(0.0, 4.01, 0.5), 6)), map_doses=(0.0, 1.0, 10.0),
+    jitter_cells=100, jitter_doses=(0.3, 1.0, 3.0, 10.0))
+
+#: The rebound protocol of claim 5 (docs/model.md): -20 pA for 500 ms, from 0.5 s.
+_REBOUND_AMP, _REBOUND_STEP = -20.0, 500.0
+
+
+def _tables(sizes: _Sizes, seed: int, options: dict) -> dict[str, pd.DataFrame]:
+    from .experiments import _seconds
+
+    plans = {
+        "panel": (_panel_plan(sizes.panel_cells, np.array(sizes.panel_doses), 50.0, 2.0,
+                              np.array(sizes.panel_doses)), 0.0),
+        "dose": (_dose_plan("ketamine", np.array(sizes.doses), "depressed", sizes.dose_cells),
+                 0.0),
+        "rebound": (_rebound_plan(np.array(sizes.rebound_amplitudes),
+                                  np.array(sizes.rebound_steps),
+                                  _drug_set(("none", "ketamine", "mibefradil")), "control",
+                                  sizes.rebound_cells, 500.0, 300.0), 0.0),
+        "map": (_map_plan(np.array(sizes.map_k_o), np.array(sizes.map_g),
+                          np.array(sizes.map_doses), "control", 1), 0.0),
+        "jitter": (_jitter_plan(sizes.jitter_cells, np.r_[0.0, sizes.jitter_doses],
+                                ["control", "depressed"]), 0.2),
+    }
+    return _run_merged(plans, _seconds(sizes.duration, "duration"), seed, options=options)
+
+
+def _mean(values) -> float:
+    values = np.asarray(values, float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{100 * x:.0f} %"
+
+
+def _modes(table) -> str:
+    f = analysis.mode_fractions(table["mode"])
+    return f"silent/tonic/burst {_pct(f['silent'])}/{_pct(f['tonic'])}/{_pct(f['burst'])}"
+
+
+def _claim1(panel) -> ClaimResult:
+    m = panel[panel["label"] == "control"]
+    firing = m[m["mode"] != "silent"]
+    rate = _mean(firing["rate_hz"]) if len(firing) else math.nan
+    bf = _mean(np.nan_to_num(m["burst_fraction"].to_numpy(float)))
+    no_burst = not (m["mode"] == "burst").any()
+    rate_ok = len(firing) == 0 or 0.8 <= rate <= 12
+    return ClaimResult(
+        "1", "control: tonic firing or silent",
+        f"{_modes(m)}; rate of firing cells {rate:.1f} Hz; spikes in bursts {_pct(bf)} "
+        f"(n = {len(m)})",
+        "no burst-mode cell, < 20 % of spikes in bursts, tonic rate about 1-10 Hz "
+        "(accepted 0.8-12 Hz)",
+        bool(no_burst and bf < 0.2 and rate_ok))
+
+
+def _claim2(panel) -> ClaimResult:
+    m = panel[panel["label"] == "depressed"]
+    bf, bps = _mean(m["burst_fraction"]), _mean(m["bursts_per_s"])
+    spb, ibf = _mean(m["spikes_per_burst"]), _mean(m["intraburst_hz"])
+    ok = bf >= 0.6 and 0.5 <= bps <= 10 and 2 <= spb <= 10 and ibf >= 100
+    return ClaimResult(
+        "2", "depressed: rhythmic bursting",
+        f"{_modes(m)}; spikes in bursts {_pct(bf)}, {bps:.2f} bursts/s, {spb:.1f} spikes/burst, "
+        f"intra-burst {ibf:.0f} Hz (n = {len(m)})",
+        ">= 60 % of spikes in bursts, 0.5-10 bursts/s, 2-10 spikes/burst, intra-burst >= 100 Hz",
+        bool(ok))
+
+
+def _claim3(panel, dose) -> ClaimResult:
+    before = _mean(panel.loc[panel["label"] == "depressed", "bursts_per_s"])
+    parts, ok = [], before > 0
+    for label in ("depressed + ketamine 10 uM", "depressed + AP5 50 uM"):
+        after = _mean(panel.loc[panel["label"] == label, "bursts_per_s"])
+        cut = 1 - after / before if before > 0 else math.nan
+        parts.append(f"{label.removeprefix('depressed + ')}: {after:.2f} bursts/s "
+                     f"(cut {_pct(cut)})")
+        ok = ok and cut >= 0.8
+    try:
+        fit = fit_dose_response(dose)
+        parts.append(f"ketamine {fit.describe()}")
+        ok = ok and 0.3 <= fit.ic50_uM <= 10
+    except ValueError as err:
+        parts.append(f"no Hill fit: {err}")
+        ok = False
+    return ClaimResult(
+        "3", "NMDA block suppresses bursting (depressed cell)",
+        f"depressed {before:.2f} bursts/s; " + "; ".join(parts),
+        "bursts/s cut by >= 80 % by ketamine 10 uM and by AP5 50 uM; half-maximal ketamine "
+        "dose (Hill fit of mean bursts/s) in the low-uM range (0.3-10 uM)",
+        bool(ok))
+
+
+def _claim4(panel) -> ClaimResult:
+    before = _mean(panel.loc[panel["label"] == "depressed", "bursts_per_s"])
+    m = panel[panel["label"] == "depressed + mibefradil 2 uM"]
+    after = _mean(m["bursts_per_s"])
+    cut = 1 - after / before if before > 0 else math.nan
+    ok = before > 0 and cut >= 0.95 and not (m["mode"] == "burst").any()
+    return ClaimResult(
+        "4", "T-channel block (mibefradil 2 uM) abolishes bursting",
+        f"{after:.2f} bursts/s vs {before:.2f} (cut {_pct(cut)}); {_modes(m)}",
+        "no burst-mode cell, bursts/s cut by >= 95 %", bool(ok))
+
+
+def _claim5(rebound) -> ClaimResult:
+    summary = rebound_summary(rebound)
+    at = summary[(summary["amplitude_pA"] == _REBOUND_AMP)
+                 & (summary["step_ms"] == _REBOUND_STEP)].set_index("drug")
+    p = {drug: float(at.loc[drug, "rebound_probability"]) for drug in at.index}
+    spikes = at.loc["none", "rebound_spikes_mean"] if "none" in at.index else math.nan
+    others = summary[summary["drug"] == "none"]
+    extra = ", ".join(f"{a:g} pA/{s:g} ms {_pct(q)}" for a, s, q in
+                      zip(others["amplitude_pA"], others["step_ms"],
+                          others["rebound_probability"], strict=True))
+    extra = f"; all steps without drug: {extra}" if len(others) > 1 else ""
+    ok = p.get("none", 0.0) >= 0.75 and p.get("mibefradil", 1.0) <= 0.1
+    return ClaimResult(
+        "5", "rebound burst after a hyperpolarising step (control cell)",
+        f"-20 pA/500 ms: rebound burst in {_pct(p.get('none', math.nan))} of cells "
+        f"({spikes:.1f} spikes), with ketamine 10 uM {_pct(p.get('ketamine', math.nan))}, "
+        f"with mibefradil 2 uM {_pct(p.get('mibefradil', math.nan))}{extra}",
+        "rebound burst within 300 ms of release in >= 75 % of cells at -20 pA/500 ms; "
+        "T-driven: <= 10 % with mibefradil 2 uM",
+        bool(ok))
+
+
+def _claim6(mode_map) -> ClaimResult:
+    summary = mode_map_summary(mode_map)
+    doses = sorted(summary["ketamine_uM"].unique())
+    counts = {d: summary.loc[summary["ketamine_uM"] == d, "mode"].value_counts().to_dict()
+              for d in doses}
+    free = counts[doses[0]]
+    all_modes = all(free.get(m, 0) > 0 for m in analysis.MODES)
+    n_burst = [counts[d].get("burst", 0) for d in doses]
+    moved = doses[0] == 0 and len(doses) > 1 and n_burst[-1] < n_burst[0]
+    text = "; ".join(f"ketamine {d:g} uM: " + "/".join(str(counts[d].get(m, 0))
+                                                      for m in analysis.MODES)
+                     for d in doses)
+    return ClaimResult(
+        "6", "firing-mode map over [K+]o x g_NMDA",
+        f"grid points silent/tonic/burst: {text} (of {len(summary) // len(doses)})",
+        "silent, tonic and burst regions without drug; ketamine shrinks the burst region",
+        bool(all_modes and moved))
+
+
+def _claim8(panel, mode_map) -> ClaimResult:
+    no_nmda = mode_map[mode_map["g_NMDA_mS_cm2"] == 0]
+    top = float(mode_map["ketamine_uM"].max())
+    blocked = mode_map[mode_map["ketamine_uM"] == top]
+    control_ket = panel[(panel["condition"] == "control") & (panel["ketamine_uM"] > 0)]
+    a = float(no_nmda["bursts_per_s"].max())
+    b = float(blocked["bursts_per_s"].max())
+    c = int((control_ket["mode"] == "burst").sum())
+    ok = (a < RHYTHMIC_BURSTS_PER_S and not (no_nmda["mode"] == "burst").any()
+          and top >= 10 and b < RHYTHMIC_BURSTS_PER_S and c == 0)
+    k_o = mode_map["K_o_mM"]
+    return ClaimResult(
+        "8", "rhythmic bursting needs NMDA",
+        f"g_NMDA = 0, [K+]o {k_o.min():g}-{k_o.max():g} mM: max {a:.2f} bursts/s; "
+        f"ketamine {top:g} uM over the map: max {b:.2f} bursts/s; control + ketamine "
+        f"{', '.join(f'{d:g}' for d in sorted(control_ket['ketamine_uM'].unique()))} uM: "
+        f"{c} burst-mode cells of {len(control_ket)}",
+        f"< {RHYTHMIC_BURSTS_PER_S:g} bursts/s without NMDA and with ketamine 10 uM at every "
+        "[K+]o and g_NMDA; ketamine creates no bursting in control cells",
+        bool(ok))
+
+
+def _claim9(jitter) -> ClaimResult:
+    summary = jitter_summary(jitter).set_index("condition")
+    created = ketamine_created_bursting(jitter)
+    ctl, dep = summary.loc["control"], summary.loc["depressed"]
+    never = 1 - float(created["created"].mean())
+    ratio = (dep["frac_burst"] / ctl["frac_burst"] if ctl["frac_burst"] > 0
+             else (math.inf if dep["frac_burst"] > 0 else math.nan))
+    top = float(dep["max_dose_uM"])
+    ok = (dep["frac_burst"] >= 0.5 and ratio >= 3 and top >= 10
+          and dep["burst_cut"] >= 0.8 and never >= 0.95)
+    ratio_text = (f"{ratio:.3g}x" if math.isfinite(ratio)
+                  else "unbounded (no control cell bursts)" if ratio == math.inf else "n/a")
+    modes = "; ".join(
+        f"{cond} silent/tonic/burst {_pct(row['frac_silent'])}/{_pct(row['frac_tonic'])}/"
+        f"{_pct(row['frac_burst'])}" for cond, row in summary.iterrows())
+    return ClaimResult(
+        "9", "robust to +-20 % conductance jitter",
+        f"{modes} (n = {int(dep['n_cells'])} per condition); depressed/control bursting "
+        f"{ratio_text}; ketamine {top:g} uM cuts depressed bursting by "
+        f"{_pct(dep['burst_cut'])}; ketamine creates no bursting in {_pct(never)} of cells",
+        "depressed bursting >= 50 % and >= 3x control; ketamine 10 uM cuts it by >= 80 %; "
+        "ketamine creates no bursting in >= 95 % of cells",
+        bool(ok))
+
+
+def run_validation(quick: bool = False, seed: int = DEFAULT_SEED,
+                   **simulate_options) -> list[ClaimResult]:
+    """Run the protocols and judge SCIENCE.md claims 1-6, 8 and 9.
+
+    Parameters
+    ----------
+    quick : bool
+        Small populations and 3 s runs (a fast smoke test); default: SCIENCE.md's
+        sizes (20 cells x 5 s per condition, 100 jittered cells).
+    seed : int
+        Seed of the input and of the jitter.
+    **simulate_options
+        Passed on to :func:`habmodel.simulate` (e.g. ``dt``, ``method``).
+
+    Returns
+    -------
+    list of ClaimResult
+        In claim order.
+    """
+    condition_values("depressed")  # fail early if the named conditions went away
+    tables = _tables(_QUICK if quick else _FULL, seed, simulate_options)
+    panel = tables["panel"]
+    return [_claim1(panel), _claim2(panel), _claim3(panel, tables["dose"]), _claim4(panel),
+            _claim5(tables["rebound"]), _claim6(tables["map"]),
+            _claim8(panel, tables["map"]), _claim9(tables["jitter"])]
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def validation_markdown(results) -> str:
+    """The results as a Markdown table ``claim | measured | target | pass/FAIL``."""
+    lines = ["| claim | measured | target | pass/FAIL |", "|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {_cell(r.claim)}. {_cell(r.description)} | {_cell(r.measured)} | "
+                     f"{_cell(r.target)} | {'pass' if r.passed else 'FAIL'} |")
+    return "\n".join(lines) + "\n"
