@@ -23,8 +23,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover
     __version__ = "0+unknown"
 
-__all__ = ["simulate", "SimulationResult", "SimulationError", "BurstCriteria", "Drug", "DRUGS",
-           "CONDITIONS", "PARAMETERS", "Parameter", "__version__"]
+__all__ = ["simulate", "sweep", "SimulationResult", "SimulationError", "BurstCriteria", "Drug",
+           "DRUGS", "CONDITIONS", "PARAMETERS", "Parameter", "__version__"]
 
 
 def __getattr__(name):
@@ -32,4 +32,8 @@ def __getattr__(name):
         from . import simulation
 
         return getattr(simulation, name)
+    if name == "sweep":
+        from .sweeps import sweep
+
+        return sweep
     raise AttributeError(f"module 'habmodel' has no attribute {name!r}")

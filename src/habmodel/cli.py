@@ -3,7 +3,13 @@
 ::
 
     habmodel simulate --condition depressed --drug ketamine=2uM --cells 20 \\
-        --duration 5s --seed 1 [--set g_T=2.2mS/cm2 ...] --out runs/ketamine
+        --duration 5s --seed 1 [--set g_T=2.2mS/cm2 ...] [--params FILE] --out runs/ketamine
+    habmodel params [--condition C] [--out FILE]
+    habmodel sweep --condition C --vary NAME=V1,V2,... [--vary ...] --cells N --seeds K \\
+        --duration T --out DIR [--scheduler tcp://HOST:PORT]
+    habmodel dose-response --drug ketamine --doses 0.3,1,3,10,30uM --condition depressed \\
+        --cells 20 --duration 5s --seed 3 --out DIR
+    habmodel validate [--quick] [--out DIR]
 
 Every input is checked before anything is simulated or written. Bad input
 exits with status 2 and one line on stderr, ``habmodel: error: <param>: <what
@@ -26,7 +32,7 @@ from . import __version__
 from .drugs import DRUGS
 from .parameters import CONDITION_DOCS, CONDITIONS, DEFAULT_CONDITION
 
-__all__ = ["UsageError", "build_parser", "main", "simulation_inputs"]
+__all__ = ["UsageError", "build_parser", "main", "simulation_inputs", "model_inputs"]
 
 PROG = "habmodel"
 
@@ -44,53 +50,89 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all subcommands."""
+    from . import cli_experiments
+
     parser = _Parser(prog=PROG, description="A Brian2 model of lateral habenula burst firing.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_simulate(sub)
+    _add_params(sub)
+    cli_experiments.add_sweep(sub)
+    cli_experiments.add_dose_response(sub)
+    cli_experiments.add_validate(sub)
     return parser
 
 
-# --- simulate ------------------------------------------------------------------------------
+# --- options shared by several subcommands ---------------------------------------------------
 
-def _add_simulate(sub) -> None:
+def add_model_options(p, *, cells: bool = True, drugs: bool = True) -> None:
+    """--condition, --params, --set, --drug NAME=CONC, --cells, --duration, --warmup, --seed,
+    --jitter, --ketamine-model. Defaults are None so that a --params file can fill them."""
+    from .model import KETAMINE_MODELS
+
     conditions = "; ".join(f"{name}: {CONDITION_DOCS.get(name, '')}" for name in CONDITIONS)
-    p = sub.add_parser(
-        "simulate", help="simulate a population and write spikes, summary, parameters, trace",
-        description="Simulate a population of LHb neurons and write spikes.csv, summary.csv, "
-        "params.toml and trace.png to --out. Quantities take a unit ('2uM', '500 ms', "
-        "'2.2 mS/cm2'); a bare number is read in the parameter's own unit.")
-    p.add_argument("--condition", default=DEFAULT_CONDITION,
+    p.add_argument("--condition", default=None,
                    help=f"named condition (default {DEFAULT_CONDITION}). {conditions}")
-    p.add_argument("--drug", action="append", default=[], metavar="NAME=CONC",
-                   help="a drug and its concentration, e.g. ketamine=2uM (repeatable); "
-                   f"drugs: {', '.join(DRUGS)}")
-    p.add_argument("--cells", default="20", metavar="N", help="number of cells (default 20)")
-    p.add_argument("--duration", default="5 s", metavar="TIME",
-                   help="recorded time (default 5 s)")
-    p.add_argument("--warmup", default="0.5 s", metavar="TIME",
-                   help="time simulated before recording starts (default 0.5 s)")
-    p.add_argument("--seed", default="0", metavar="SEED",
-                   help="seed of the glutamate input (default 0)")
+    p.add_argument("--params", default=None, metavar="FILE",
+                   help="a TOML parameter file (habmodel params prints one; the params.toml of "
+                   "a run is one); flags given here override it")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a model parameter, e.g. g_T=2.2mS/cm2 (repeatable)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (must not "
-                   "exist or be empty, unless --overwrite)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace a non-empty --out, once the new results are complete")
-    _add_engine_options(p)
-    p.add_argument("--quiet", action="store_true",
-                   help="print nothing unless there is an error (no progress bar)")
-    p.set_defaults(handler=_simulate)
+    if drugs:
+        p.add_argument("--drug", action="append", default=[], metavar="NAME=CONC",
+                       help="a drug and its concentration, e.g. ketamine=2uM (repeatable); "
+                       f"drugs: {', '.join(DRUGS)}")
+    if cells:
+        p.add_argument("--cells", default=None, metavar="N",
+                       help=f"number of cells (default {DEFAULTS['cells']})")
+    p.add_argument("--duration", default=None, metavar="TIME",
+                   help=f"recorded time (default {DEFAULTS['duration']})")
+    p.add_argument("--warmup", default=None, metavar="TIME",
+                   help=f"time simulated before recording starts (default {DEFAULTS['warmup']})")
+    p.add_argument("--seed", default=None, metavar="SEED",
+                   help="seed of the glutamate input and the jitter (default 0)")
+    p.add_argument("--jitter", default=None, metavar="F",
+                   help="scale every conductance of every cell by a factor uniform in "
+                   "[1-F, 1+F], fixed by the seed and the cell (default 0)")
+    p.add_argument("--ketamine-model", default=None, choices=KETAMINE_MODELS,
+                   help="how ketamine blocks NMDA receptors (default hill)")
 
 
-def _add_engine_options(p) -> None:
-    p.add_argument("--engine", default="fast", choices=("fast", "runtime"),
+def add_engine_options(p) -> None:
+    p.add_argument("--engine", default=None, choices=("fast", "runtime"),
                    help="fast: the compiled kernel, built once per model and machine "
                    "(default); runtime: Brian2's runtime code generation")
     p.add_argument("--threads", default=None, metavar="N",
                    help="threads of the fast engine (default: one per 64 cells, up to the "
                    "number of cores)")
+    p.add_argument("--quiet", action="store_true",
+                   help="print nothing unless there is an error (no progress bar)")
+
+
+def add_out_options(p, what: str) -> None:
+    p.add_argument("--out", required=True, metavar="DIR", help=f"output folder for {what} "
+                   "(must not exist or be empty, unless --overwrite)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a non-empty --out, once the new results are complete")
+
+
+#: Defaults of the options that a --params file may also set.
+DEFAULTS = {"cells": "20", "seed": "0", "duration": "5 s", "warmup": "0.5 s", "jitter": "0",
+            "engine": "fast", "ketamine_model": "hill"}
+
+
+# --- simulate ------------------------------------------------------------------------------
+
+def _add_simulate(sub) -> None:
+    p = sub.add_parser(
+        "simulate", help="simulate a population and write spikes, summary, parameters, trace",
+        description="Simulate a population of LHb neurons and write spikes.csv, summary.csv, "
+        "params.toml and trace.png to --out. Quantities take a unit ('2uM', '500 ms', "
+        "'2.2 mS/cm2'); a bare number is read in the parameter's own unit.")
+    add_model_options(p)
+    add_out_options(p, "spikes.csv, summary.csv, params.toml and trace.png")
+    add_engine_options(p)
+    p.set_defaults(handler=_simulate)
 
 
 def _integer(option: str, text: str, low: int, high: int) -> int:
@@ -117,6 +159,16 @@ def _time(option: str, text: str, high_s: float, allow_zero: bool) -> float:
     return value
 
 
+def _fraction(option: str, text) -> float:
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < 1:
+        raise UsageError(f"{option}: expected a number in [0, 1), got '{text}'")
+    return value
+
+
 def _pairs(option: str, items, example: str) -> dict[str, str]:
     out = {}
     for item in items:
@@ -135,33 +187,149 @@ def _tagged(option: str, err: Exception) -> UsageError:
     return UsageError(f"{option}: {message}" if message.startswith("unknown ") else message)
 
 
-def simulation_inputs(args) -> dict:
-    """Check every simulate option; return keyword arguments for :func:`habmodel.simulate`."""
-    from .parameters import condition_values
+def _as_text(value, unit: str):
+    """A file value (float or list, in ``unit``) as text that reads back exactly."""
+    if isinstance(value, list):
+        return [_as_text(v, unit) for v in value]
+    return repr(float(value)) if unit in ("", "1") else f"{float(value)!r} {unit}"
+
+
+def read_params_option(args):
+    """The --params file (a :class:`habmodel.paramfile.ParamFile`) or None."""
+    if not getattr(args, "params", None):
+        return None
+    from .paramfile import read_params
+
+    try:
+        return read_params(args.params)
+    except ValueError as err:
+        raise UsageError(f"--params: {err}") from None
+
+
+def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
+    """Check the model options (and a --params file); keyword arguments for simulate().
+
+    Precedence: a flag, then the file, then the default.
+    """
+    from .parameters import PARAMETERS, condition_values
     from .simulation import _MAX_CELLS, _MAX_DURATION_S, resolve_drugs, resolve_parameters
     from .units import to_quantity
+
+    file = read_params_option(args)
+    run = file.run if file else {}
+
+    def pick(name):
+        flag = getattr(args, name, None)
+        if flag is not None:
+            return flag, f"--{name.replace('_', '-')}"
+        if name in run:
+            return run[name], f"--params [run] {name}"
+        return DEFAULTS[name], f"--{name.replace('_', '-')}"
+
+    condition = args.condition or run.get("condition") or DEFAULT_CONDITION
+    try:
+        condition_values(condition)
+    except ValueError as err:
+        raise _tagged("--condition", err) from None
+    out = {"condition": condition}
+    if cells:
+        value, option = pick("cells")
+        out["n_cells"] = _integer(option, value, 1, _MAX_CELLS)
+    value, option = pick("seed")
+    out["seed"] = _integer(option, value, 0, 2**63 - 1)
+    value, option = pick("duration")
+    out["duration"] = to_quantity(_time(option, value if isinstance(value, str) else
+                                        f"{value!r} s", _MAX_DURATION_S, False), "s")
+    value, option = pick("warmup")
+    out["warmup"] = to_quantity(_time(option, value if isinstance(value, str) else
+                                      f"{value!r} s", _MAX_DURATION_S, True), "s")
+    value, option = pick("jitter")
+    out["jitter"] = _fraction(option, value)
+    out["ketamine_model"] = pick("ketamine_model")[0]
+    overrides = {name: _as_text(v, PARAMETERS[name].unit)
+                 for name, v in (file.parameters if file else {}).items()}
+    overrides.update(_pairs("--set", args.set, "g_T=2.2mS/cm2"))
+    out["overrides"] = overrides
+    if drugs:
+        given = {name: _as_text(v, "uM") for name, v in (file.drugs if file else {}).items()}
+        given.update(_pairs("--drug", args.drug, "ketamine=2uM"))
+        out["drugs"] = given
+    n = out.get("n_cells", 1)
+    for option, check in (("--set", lambda: resolve_parameters(condition, overrides, n)),
+                          ("--drug", lambda: resolve_drugs(out.get("drugs"), n))):
+        try:
+            check()
+        except ValueError as err:
+            raise _tagged(option, err) from None
+    if file is not None:
+        if file.criteria is not None:
+            out["criteria"] = file.criteria
+        if "dt" in run:
+            out["dt"] = f"{run['dt']!r} ms"
+        if "method" in run:
+            out["method"] = run["method"]
+    return out
+
+
+def engine_inputs(args, file_run: dict | None = None) -> dict:
+    """--engine, --threads and --quiet as keyword arguments for simulate()."""
+    engine = args.engine or (file_run or {}).get("engine") or DEFAULTS["engine"]
+    if engine not in ("fast", "runtime"):
+        raise UsageError(f"--params [run] engine: expected fast or runtime, got '{engine}'")
+    threads = None if args.threads is None else _integer("--threads", args.threads, 1, 1024)
+    return {"engine": engine, "threads": threads, "progress": False if args.quiet else None}
+
+
+def simulation_inputs(args) -> dict:
+    """Check every simulate option; return keyword arguments for :func:`habmodel.simulate`."""
+    inputs = model_inputs(args)
+    file = read_params_option(args)
+    inputs.update(engine_inputs(args, file.run if file else None))
+    return inputs
+
+
+# --- params --------------------------------------------------------------------------------
+
+def _add_params(sub) -> None:
+    p = sub.add_parser(
+        "params", help="print every parameter as TOML (a parameter file to edit)",
+        description="Print every model parameter of a condition as TOML, with its unit, "
+        "meaning, source and valid range. Edit it (a partial file is fine) and pass it to "
+        "simulate, sweep or dose-response with --params FILE.")
+    p.add_argument("--condition", default=DEFAULT_CONDITION,
+                   help=f"named condition (default {DEFAULT_CONDITION})")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="write to FILE instead of printing (must not exist, unless --overwrite)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out FILE")
+    p.set_defaults(handler=_params)
+
+
+def _params(args, argv) -> int:
+    from .parameters import condition_values
+    from .paramfile import parameters_toml
 
     try:
         condition_values(args.condition)
     except ValueError as err:
         raise _tagged("--condition", err) from None
-    n_cells = _integer("--cells", args.cells, 1, _MAX_CELLS)
-    seed = _integer("--seed", args.seed, 0, 2**63 - 1)
-    duration = _time("--duration", args.duration, _MAX_DURATION_S, allow_zero=False)
-    warmup = _time("--warmup", args.warmup, _MAX_DURATION_S, allow_zero=True)
-    overrides = _pairs("--set", args.set, "g_T=2.2mS/cm2")
-    drugs = _pairs("--drug", args.drug, "ketamine=2uM")
-    for option, check in (("--set", lambda: resolve_parameters(args.condition, overrides, 1)),
-                          ("--drug", lambda: resolve_drugs(drugs, 1))):
-        try:
-            check()
-        except ValueError as err:
-            raise _tagged(option, err) from None
-    threads = None if args.threads is None else _integer("--threads", args.threads, 1, 1024)
-    return {"condition": args.condition, "drugs": drugs, "n_cells": n_cells, "seed": seed,
-            "duration": to_quantity(duration, "s"), "warmup": to_quantity(warmup, "s"),
-            "overrides": overrides, "engine": args.engine, "threads": threads,
-            "progress": False if args.quiet else None}
+    text = parameters_toml(args.condition)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    if out.is_dir() or (out.exists() and not args.overwrite):
+        raise UsageError(f"--out: {out} exists; use --overwrite to replace it"
+                         if not out.is_dir() else f"--out: {out} is a folder")
+    if not out.parent.absolute().is_dir():
+        raise UsageError(f"--out: the folder of {out} does not exist")
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        return _fail(f"--out: cannot write {out}: {err}", 1)
+    return 0
 
 
 def _check_out(text: str, overwrite: bool) -> Path:

@@ -342,16 +342,29 @@ def panel_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 # --- 2. dose-response ------------------------------------------------------------------------
 
-def _dose_plan(drug: str, doses, condition: str, n_cells: int) -> _Plan:
+def _dose_plan(drug: str, doses, condition: str, n_cells: int, overrides=None) -> _Plan:
     rows = [{"drug": drug, "dose_uM": float(d), "condition": condition, "cell": c,
-             "drugs": {drug: float(d)} if d > 0 else {}}
+             "drugs": {drug: float(d)} if d > 0 else {}, "overrides": dict(overrides or {})}
             for d in doses for c in range(n_cells)]
     return _Plan(rows, _identity)
 
 
+def _scalar_overrides(overrides) -> dict[str, float]:
+    """``{name: value}`` (quantities, strings or numbers) as floats in display units."""
+    out = {}
+    for name, value in (overrides or {}).items():
+        param = get_parameter(name)
+        if np.ndim(value) > 0 and not isinstance(value, str):
+            raise ValueError(f"{name}: expected one value (per-cell values are not supported "
+                             "here)")
+        out[name] = to_display(value, param.unit, name)
+        param.check(out[name])
+    return out
+
+
 def dose_response(drug: str = "ketamine", doses=None, condition: str = "depressed",
                   n_cells: int = 10, duration="3 s", seed: int = DEFAULT_SEED, *,
-                  jitter: float = 0.0, warmup=None, criteria=None,
+                  jitter: float = 0.0, warmup=None, criteria=None, overrides=None,
                   **simulate_options) -> pd.DataFrame:
     """Dose-response of one drug in one condition, all doses in one simulation.
 
@@ -366,6 +379,8 @@ def dose_response(drug: str = "ketamine", doses=None, condition: str = "depresse
         Named condition (default ``"depressed"``).
     n_cells : int
         Cells per dose.
+    overrides : dict, optional
+        Parameter values that replace the condition's (one value each).
 
     Returns
     -------
@@ -380,7 +395,7 @@ def dose_response(drug: str = "ketamine", doses=None, condition: str = "depresse
     doses = (np.array(DEFAULT_DOSES_UM) if doses is None else _doses(doses, "doses"))
     n_cells = _int("n_cells", n_cells, 1)
     seed = _int("seed", seed, 0, 2**63 - 1)
-    plan = _dose_plan(name, doses, condition, n_cells)
+    plan = _dose_plan(name, doses, condition, n_cells, _scalar_overrides(overrides))
     return _run(plan, _seconds(duration, "duration"), seed, check_fraction(jitter), warmup,
                 criteria, simulate_options)
 

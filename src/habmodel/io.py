@@ -39,7 +39,7 @@ import numpy as np
 from .parameters import PARAMETERS
 
 __all__ = ["SUMMARY_COLUMNS", "condition_label", "format_quantity", "is_nonempty_dir",
-           "write_run"]
+           "toml_line", "write_folder", "write_run"]
 
 SUMMARY_COLUMNS = ("cell", "rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst",
                    "intraburst_hz", "mode")
@@ -100,9 +100,13 @@ def _per_cell(values, unit: str):
     return [one(v) for v in arr]
 
 
-def _line(name: str, value, comment: str = "") -> str:
+def toml_line(name: str, value, comment: str = "") -> str:
+    """One ``key = value  # comment`` line of TOML."""
     text = f"{_key(name)} = {_toml_value(value)}"
     return f"{text}  # {comment}" if comment else text
+
+
+_line = toml_line
 
 
 def _params_toml(result, argv) -> str:
@@ -121,8 +125,13 @@ def _params_toml(result, argv) -> str:
         _line("duration", format_quantity(result.duration_s, "s"), "recorded time"),
         _line("warmup", format_quantity(result.warmup_s, "s"), "simulated before recording"),
         _line("dt", format_quantity(result.dt_ms, "ms"), "integration time step"),
-        _line("method", result.method, "Brian2 integration method"),
+        _line("method", result.method, "integration method"),
+        _line("engine", result.engine, "fast (compiled kernel) or runtime (Brian2)"),
+        _line("ketamine_model", result.ketamine_model, "how ketamine blocks NMDA receptors"),
     ]
+    if result.jitter:
+        out.append(f"# conductance jitter {_num(result.jitter)} was applied (seed {result.seed}):"
+                   " the per-cell values in [parameters] include it")
     if argv is not None:
         out.append(_line("command", shlex.join(["habmodel", *map(str, argv)])))
     out += ["", "[drugs]  # concentrations"]
@@ -212,6 +221,18 @@ def write_run(result, out_dir, argv=None, *, overwrite: bool = False) -> Path:
     FileExistsError
         If ``out_dir`` is a non-empty folder and ``overwrite`` is false, or is a file.
     """
+    return write_folder(out_dir, lambda folder: _fill(folder, result, argv), overwrite=overwrite)
+
+
+def write_folder(out_dir, fill, *, overwrite: bool = False) -> Path:
+    """Create ``out_dir`` atomically: ``fill(tmp)`` writes into a temporary folder
+    beside it, which is then renamed. Nothing is left behind if ``fill`` fails.
+
+    Raises
+    ------
+    FileExistsError
+        If ``out_dir`` is a non-empty folder and ``overwrite`` is false, or is a file.
+    """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{out} exists and is not a folder")
@@ -226,7 +247,7 @@ def write_run(result, out_dir, argv=None, *, overwrite: bool = False) -> Path:
     tmp = old = None
     try:
         tmp = Path(tempfile.mkdtemp(dir=parent, prefix=".habmodel-tmp-"))
-        _fill(tmp, result, argv)
+        fill(tmp)
         os.chmod(tmp, 0o777 & ~_umask())
         if is_nonempty_dir(out):
             old = Path(tempfile.mkdtemp(dir=parent, prefix=".habmodel-old-"))

@@ -108,6 +108,8 @@ class SimulationResult:
     criteria: analysis.BurstCriteria
     versions: dict = field(default_factory=dict)
     engine: str = "fast"
+    ketamine_model: str = "hill"
+    jitter: float = 0.0
 
     def summary_rows(self) -> list[dict]:
         """One dict per cell with the columns of ``summary.csv``."""
@@ -189,7 +191,8 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
              warmup=None, dt=None, method: str = DEFAULT_METHOD, record_dt=None,
              criteria: analysis.BurstCriteria | None = None, engine: str = "fast",
              threads: int | None = None, progress: bool | None = None,
-             ketamine_model: str = "hill", input_ids=None) -> SimulationResult:
+             ketamine_model: str = "hill", input_ids=None,
+             jitter: float = 0.0) -> SimulationResult:
     """Simulate a population of LHb neurons.
 
     Parameters
@@ -233,6 +236,11 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         The identity of each cell's glutamate input stream (default: the cell
         index). Cells with the same id and seed get the same input, so a sweep
         can give cell ``i`` of every grid point the same input.
+    jitter : float
+        Scale every maximal conductance of every cell by an independent factor
+        uniform in ``[1 - jitter, 1 + jitter]`` (:mod:`habmodel.jitter`); the
+        factors depend only on the seed and the cell's id (``input_ids``), so
+        the same seed gives the same cells in every condition and with every drug.
 
     Returns
     -------
@@ -278,6 +286,12 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
             raise ValueError(f"record_v: cell indices must be in [0, {n_cells - 1}]")
 
     values = resolve_parameters(condition, overrides, n_cells)
+    if jitter:
+        from .jitter import check_fraction, jitter_factors
+
+        ids = np.arange(n_cells) if input_ids is None else input_ids
+        for name, factor in jitter_factors(ids, check_fraction(jitter), seed).items():
+            values[name] = values[name] * factor
     concentrations = resolve_drugs(drugs, n_cells)
     avail = availability(concentrations, values, n_cells, ketamine_model)
 
@@ -308,6 +322,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         v_cells=cells, params=values,
         drugs_uM={d.name: c for d, c in concentrations.items()}, metrics=metrics,
         criteria=criteria, versions=_versions(), engine=engine,
+        ketamine_model=ketamine_model, jitter=float(jitter),
     )
 
 

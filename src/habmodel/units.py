@@ -104,6 +104,12 @@ def to_display(value, unit: str, name: str = "value") -> float:
 
     target = unit_of(unit)
     if isinstance(value, str):
+        match = _NUMBER.match(value)
+        if match and match.group(2).replace(" ", "") in ("", unit.replace(" ", "")):
+            number = float(match.group(1))  # already in the display unit: exact, no rescaling
+            if not math.isfinite(number):
+                raise ValueError(f"{name}: expected a finite number, got '{value}'")
+            return number
         value = parse_quantity(value, name, unit)
     if isinstance(value, bool) or not isinstance(value, (int, float, brian2.Quantity)):
         raise ValueError(f"{name}: expected a quantity in {unit}, got {value!r}")

@@ -1,0 +1,412 @@
+"""Parameter sweeps: a grid of values x cells x seeds, to one tidy table with provenance.
+
+::
+
+    table = habmodel.sweep("depressed", vary={"K_o": [2.5, 3, 3.5] * mM,
+                                              "ketamine": [0, 1, 3] * uM},
+                           n_cells=20, seeds=2, duration=5 * second, out="runs/grid")
+
+``vary`` names model parameters (:data:`habmodel.parameters.PARAMETERS`) or
+drugs (:data:`habmodel.drugs.DRUGS`); several names make a grid (their
+product). The grid is packed into *chunks* of grid points, each chunk one
+vectorised :func:`habmodel.simulate` run of one seed. Cell ``i`` of every grid
+point gets the same glutamate input (and the same conductance jitter), so
+grid points are compared on the same cells.
+
+With ``out``, every finished chunk is written at once (atomically) under
+``out/chunks/``; calling the same sweep again skips them, so an interrupted
+sweep resumes. At the end ``out/results.csv``, ``out/results.parquet`` (one
+row per grid point x cell x seed) and ``out/provenance.json`` appear.
+
+With ``scheduler`` (``"tcp://HOST:PORT"``, or a ``dask.distributed.Client``)
+the chunks run on a Dask cluster (``pip install habmodel[dask]``); each worker
+compiles the model once (or finds it in its kernel cache) and reuses it. The
+numbers are the same as those of a local run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import platform
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["sweep", "column_name", "SweepError"]
+
+_METRICS = ("rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst", "intraburst_hz",
+            "mode")
+_SPEC_FILE = "sweep.json"
+
+
+class SweepError(ValueError):
+    """The output folder holds something else than this sweep."""
+
+
+def column_name(name: str, unit: str) -> str:
+    """The results column of a varied name: ``K_o_mM``, ``g_T_mS_cm2``, ``ketamine_uM``."""
+    if unit in ("", "1"):
+        return name
+    slug = unit.replace("1/", "per_").replace("/", "_").replace("*", "").replace(" ", "")
+    return f"{name}_{slug}"
+
+
+def _axis(name: str, values) -> tuple[str, str, list[float]]:
+    """``(kind, unit, floats in unit)`` of one ``vary`` entry, checked."""
+    from .drugs import DRUGS
+    from .parameters import PARAMETERS, closest_name
+    from .units import to_display
+
+    if name in PARAMETERS:
+        kind, unit, check = "parameter", PARAMETERS[name].unit, PARAMETERS[name].check
+    elif name in DRUGS:
+        kind, unit = "drug", "uM"
+
+        def check(v):
+            if not 0 <= v <= 1e5:
+                raise ValueError(f"{name}: expected a concentration in [0, 1e5] uM, got {v:g}")
+    else:
+        hint = closest_name(name, [*PARAMETERS, *DRUGS])
+        raise ValueError(f"vary: unknown parameter or drug '{name}'"
+                         + (f"; did you mean '{hint}'?" if hint else ""))
+    import brian2
+
+    if isinstance(values, brian2.Quantity):
+        values = [values[i] for i in range(len(values))] if values.ndim else [values]
+    elif isinstance(values, (str, bytes)) or np.ndim(values) == 0:
+        values = [values]
+    out = [to_display(v, unit, name) for v in values]
+    if not out:
+        raise ValueError(f"vary: {name} has no values")
+    if len(set(out)) != len(out):
+        raise ValueError(f"vary: {name} repeats a value")
+    for v in out:
+        check(v)
+    return kind, unit, out
+
+
+def _scalars(mapping, unit_of_name, what: str) -> dict[str, float]:
+    from .units import to_display
+
+    out = {}
+    for name, value in (mapping or {}).items():
+        if np.ndim(value) > 0 and not isinstance(value, str):
+            raise ValueError(f"{name}: expected one value for every cell of the sweep "
+                             f"({what}); vary it instead")
+        unit, check = unit_of_name(name)
+        out[name] = to_display(value, unit, name)
+        check(out[name])
+    return out
+
+
+def _param_unit(name):
+    from .parameters import get_parameter
+
+    param = get_parameter(name)
+    return param.unit, param.check
+
+
+def _drug_unit(name):
+    from .drugs import resolve_drug
+
+    resolve_drug(name)
+
+    def check(v):
+        if not 0 <= v <= 1e5:
+            raise ValueError(f"{name}: expected a concentration in [0, 1e5] uM, got {v:g} uM")
+    return "uM", check
+
+
+def _run_chunk(task: dict):
+    """Simulate one chunk (one seed, some grid points); a DataFrame of its rows.
+
+    Module-level and made of plain data, so that Dask can ship it to a worker.
+    """
+    import pandas as pd
+    from brian2 import second, uM
+
+    from .simulation import simulate
+    from .units import unit_of
+
+    n_cells, points = task["n_cells"], task["points"]
+    n = n_cells * len(points)
+    per_point = {name: np.repeat([p[name] for p in task["values"]], n_cells)
+                 for name in task["axes"]}
+    overrides, drugs = {}, {}
+    for name, value in task["overrides"].items():
+        overrides[name] = np.full(n, value)
+    for name, value in task["drugs"].items():
+        drugs[name] = np.full(n, value)
+    for name, (kind, _unit) in task["axes"].items():
+        (overrides if kind == "parameter" else drugs)[name] = per_point[name]
+    from .parameters import PARAMETERS
+
+    overrides = {k: v * unit_of(PARAMETERS[k].unit) for k, v in overrides.items()}
+    drugs = {k: v * uM for k, v in drugs.items()}
+    result = simulate(task["condition"], drugs=drugs or None, n_cells=n,
+                      duration=task["duration_s"] * second, warmup=task["warmup_s"] * second,
+                      seed=task["seed"], overrides=overrides or None, criteria=task["criteria"],
+                      engine=task["engine"], threads=task["threads"], progress=False,
+                      ketamine_model=task["ketamine_model"], jitter=task["jitter"],
+                      input_ids=np.tile(np.arange(n_cells), len(points)))
+    table = pd.DataFrame({"point": np.repeat(points, n_cells)})
+    for name, (_kind, unit) in task["axes"].items():
+        table[column_name(name, unit)] = per_point[name]
+    table["cell"] = np.tile(np.arange(n_cells), len(points))
+    table["seed"] = task["seed"]
+    for key in _METRICS:
+        table[key] = np.asarray(result.metrics[key])
+    return table, result.engine
+
+
+def _write_atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _prepare_out(out: Path, spec: dict, overwrite: bool) -> None:
+    spec_path = out / _SPEC_FILE
+    if out.exists() and not out.is_dir():
+        raise SweepError(f"out: {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        same = False
+        if spec_path.exists():
+            try:
+                same = json.loads(spec_path.read_text()) == spec
+            except (OSError, ValueError):
+                same = False
+        if overwrite and not same:
+            for name in ("chunks", _SPEC_FILE, "results.csv", "results.parquet",
+                         "provenance.json"):
+                target = out / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+            if any(out.iterdir()):
+                raise SweepError(f"out: {out} holds other files; choose an empty folder")
+        elif not same:
+            what = "a different sweep" if spec_path.exists() else "other files"
+            raise SweepError(f"out: {out} holds {what}; use a new folder or --overwrite")
+    (out / "chunks").mkdir(parents=True, exist_ok=True)
+    _write_atomic(spec_path, lambda p: p.write_text(json.dumps(spec, indent=1)))
+
+
+def _chunk_path(out: Path, task: dict) -> Path:
+    points = task["points"]
+    return out / "chunks" / f"seed{task['seed']}-points{points[0]:06d}-{points[-1]:06d}.parquet"
+
+
+def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int = 20,
+          seeds: int = 1, seed: int = 0, duration="5 s", warmup="0.5 s",
+          overrides: dict | None = None, drugs: dict | None = None, jitter: float = 0.0,
+          criteria=None, out=None, overwrite: bool = False, scheduler=None,
+          engine: str = "fast", threads: int | None = None, progress: bool | None = None,
+          ketamine_model: str = "hill", chunk_cells: int = 4000, command: str | None = None):
+    """Run a grid of parameter and drug values over cells and seeds.
+
+    Parameters
+    ----------
+    condition : str
+        Named condition every grid point starts from.
+    vary : dict
+        ``{name: values}``: model parameters or drugs, each with a sequence of
+        values (Brian2 quantities, or strings like ``"2 uM"``; plain numbers only
+        for dimensionless parameters). Their product is the grid.
+    n_cells : int
+        Cells per grid point and seed.
+    seeds, seed : int
+        Number of seeds and the first: seeds ``seed, seed + 1, ...``.
+    duration, warmup : Quantity or str
+        Recorded time and unrecorded warm-up of every run.
+    overrides, drugs : dict, optional
+        Fixed parameter values and drug concentrations (one value each).
+    jitter : float
+        Conductance jitter (as :func:`habmodel.simulate`).
+    out : path, optional
+        Folder for chunks (resumable), results and provenance.
+    scheduler : str or dask.distributed.Client, optional
+        Run the chunks on a Dask cluster.
+    chunk_cells : int
+        Cells per chunk (grid points are packed until this many).
+    command : str, optional
+        The command line, recorded in the provenance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per grid point x cell x seed: ``point``, one column per varied
+        name with its unit (``K_o_mM``), ``cell``, ``seed`` and the metrics of
+        ``summary.csv``.
+    """
+    import pandas as pd
+
+    from .analysis import DEFAULT_CRITERIA
+    from .parameters import condition_values
+    from .simulation import _check_int, resolve_drugs
+    from .units import to_display
+
+    condition_values(condition)
+    if not vary:
+        raise ValueError("vary: give at least one NAME with its values")
+    axes, grids = {}, []
+    for name, values in vary.items():
+        kind, unit, floats = _axis(name, values)
+        axes[name] = (kind, unit)
+        grids.append(floats)
+    n_cells = _check_int("n_cells", n_cells, 1, 100_000)
+    seeds = _check_int("seeds", seeds, 1, 10_000)
+    seed = _check_int("seed", seed, 0, 2**63 - 1 - seeds)
+    chunk_cells = _check_int("chunk_cells", chunk_cells, 1, 10_000_000)
+    duration_s = to_display(duration, "s", "duration")
+    warmup_s = to_display(warmup, "s", "warmup")
+    if not 0 < duration_s <= 24 * 3600 or not 0 <= warmup_s <= 24 * 3600:
+        raise ValueError("duration: expected a time in (0, 24] h (warmup in [0, 24] h)")
+    fixed = _scalars(overrides, _param_unit, "overrides")
+    fixed_drugs = _scalars(drugs, _drug_unit, "drugs")
+    both = sorted(set(axes) & (set(fixed) | set(fixed_drugs)))
+    if both:
+        raise ValueError(f"vary: {', '.join(both)} is both varied and fixed")
+    resolve_drugs({k: f"{v} uM" for k, v in fixed_drugs.items()}, 1)
+    from .jitter import check_fraction
+
+    jitter = check_fraction(jitter)
+    criteria = criteria or DEFAULT_CRITERIA
+    points = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*grids)]
+    per_chunk = max(1, chunk_cells // n_cells)
+    tasks = []
+    for s in range(seed, seed + seeds):
+        for start in range(0, len(points), per_chunk):
+            index = list(range(start, min(start + per_chunk, len(points))))
+            tasks.append({"condition": condition, "seed": s, "points": index,
+                          "values": [points[i] for i in index], "axes": axes,
+                          "n_cells": n_cells, "duration_s": duration_s, "warmup_s": warmup_s,
+                          "overrides": fixed, "drugs": fixed_drugs, "jitter": jitter,
+                          "criteria": criteria, "engine": engine, "threads": threads,
+                          "ketamine_model": ketamine_model})
+    spec = {"condition": condition, "vary": {n: [*map(float, g)] for n, g in
+                                             zip(axes, grids, strict=True)},
+            "n_cells": n_cells, "seeds": list(range(seed, seed + seeds)),
+            "duration_s": duration_s, "warmup_s": warmup_s, "overrides": fixed,
+            "drugs": fixed_drugs, "jitter": jitter, "criteria": criteria.describe(),
+            "ketamine_model": ketamine_model, "engine": engine, "chunk_cells": chunk_cells}
+
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    out = None if out is None else Path(out)
+    if out is not None:
+        _prepare_out(out, spec, overwrite)
+    tables, engines = {}, set()
+    pending = []
+    for i, task in enumerate(tasks):
+        path = None if out is None else _chunk_path(out, task)
+        if path is not None and path.exists():
+            tables[i] = pd.read_parquet(path)
+        else:
+            pending.append(i)
+    bar = _bar(progress, len(tasks), len(tasks) - len(pending))
+
+    def done(i, table, eng):
+        engines.add(eng)
+        if out is not None:
+            _write_atomic(_chunk_path(out, tasks[i]), lambda p: table.to_parquet(p, index=False))
+        tables[i] = table
+        bar.update(1)
+
+    try:
+        if scheduler is None:
+            for i in pending:
+                done(i, *_run_chunk(tasks[i]))
+        else:
+            _run_on_dask(scheduler, tasks, pending, done)
+    finally:
+        bar.close()
+    table = pd.concat([tables[i] for i in range(len(tasks))], ignore_index=True)
+    table = table.sort_values(["seed", "point", "cell"], kind="stable", ignore_index=True)
+    if out is not None:
+        _write_results(out, table, spec, tasks, started, command, scheduler, engines)
+    return table
+
+
+def _bar(progress, total: int, initial: int):
+    from tqdm.auto import tqdm
+
+    if os.environ.get("HABMODEL_PROGRESS", "1").strip() in ("0", "false", "no", "off"):
+        progress = False
+    if progress is None:
+        progress = "ipykernel" in sys.modules or (hasattr(sys.stderr, "isatty")
+                                                  and sys.stderr.isatty())
+    return tqdm(total=total, initial=initial, unit="chunk", desc="habmodel sweep",
+                disable=not progress, file=sys.stderr, leave=False)
+
+
+def _prepare_worker() -> None:
+    """Import Brian2 in a worker's main thread (``client.run`` runs there): its import
+    installs a SIGINT handler, which Python allows only in the main thread, and tasks
+    run in a worker's thread pool."""
+    import brian2  # noqa: F401
+
+    from . import simulation  # noqa: F401
+
+
+def _run_on_dask(scheduler, tasks, pending, done) -> None:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise ValueError("scheduler: Dask is not installed; pip install 'habmodel[dask]'") \
+            from None
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, timeout="30s") if own else scheduler
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ValueError(f"scheduler: cannot connect to {scheduler!r} ({err})") from None
+    try:
+        client.run(_prepare_worker)
+        futures = {client.submit(_run_chunk, tasks[i], pure=False): i for i in pending}
+        for future in as_completed(futures):
+            done(futures[future], *future.result())
+    finally:
+        if own:
+            client.close()
+
+
+def _write_results(out: Path, table, spec, tasks, started, command, scheduler, engines) -> None:
+    import brian2
+
+    from . import __version__
+    from .parameters import condition_values
+
+    params = condition_values(spec["condition"])
+    params.update(spec["overrides"])
+    provenance = {
+        "habmodel": __version__, "brian2": brian2.__version__, "numpy": np.__version__,
+        "pandas": __import__("pandas").__version__, "python": platform.python_version(),
+        "machine": f"{platform.node()} ({platform.machine()}, {platform.system()})",
+        "command": command, "started": started,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scheduler": None if scheduler is None else str(getattr(scheduler, "scheduler",
+                                                                 scheduler)),
+        "engine": sorted(engines) or [spec["engine"]], "chunks": len(tasks),
+        "rows": len(table), "sweep": spec,
+        "parameters": {name: value for name, value in params.items()},
+        "units": {name: _unit(name) for name in params},
+    }
+    _write_atomic(out / "results.csv", lambda p: table.to_csv(p, index=False))
+    _write_atomic(out / "results.parquet", lambda p: table.to_parquet(p, index=False))
+    _write_atomic(out / "provenance.json",
+                  lambda p: p.write_text(json.dumps(provenance, indent=1, default=str)))
+
+
+def _unit(name: str) -> str:
+    from .parameters import PARAMETERS
+
+    return PARAMETERS[name].unit
