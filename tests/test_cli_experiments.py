@@ -7,14 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from habmodel import cli, simulation
 from habmodel.cli_experiments import value_list
-
-
-def run_cli(argv, capsys):
-    status = cli.main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def test_value_lists_share_the_last_unit():
@@ -25,11 +18,11 @@ def test_value_lists_share_the_last_unit():
 
 @pytest.mark.slow
 @pytest.mark.validation
-def test_dose_response_writes_table_fit_and_figure(tmp_path, capsys):
+def test_dose_response_writes_table_fit_and_figure(tmp_path, run_cli):
     out = tmp_path / "dr"
     status, stdout, err = run_cli(["dose-response", "--drug", "ketamine", "--doses",
                                    "0.3,1,3,10,30uM", "--condition", "depressed", "--cells", 6,
-                                   "--duration", "2s", "--seed", 3, "--out", out], capsys)
+                                   "--duration", "2s", "--seed", 3, "--out", out])
     assert status == 0, err
     assert sorted(p.name for p in out.iterdir()) == ["dose_response.csv", "dose_response.png",
                                                      "fit.json"]
@@ -56,23 +49,19 @@ BAD = [
 
 
 @pytest.mark.parametrize(("extra", "needles"), BAD, ids=[" ".join(b[0]) for b in BAD])
-def test_bad_dose_response_input_exits_2_and_writes_nothing(extra, needles, tmp_path, capsys,
-                                                            monkeypatch):
-    monkeypatch.setattr(simulation, "simulate", lambda *a, **k: pytest.fail("simulated"))
+def test_bad_dose_response_input_exits_2_and_writes_nothing(extra, needles, tmp_path, run_cli,
+                                                            one_line_error, no_simulation):
     out = tmp_path / "dr"
-    status, stdout, err = run_cli(["dose-response", *extra, "--out", out], capsys)
+    status, stdout, err = run_cli(["dose-response", *extra, "--out", out])
     assert status == 2 and stdout == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("habmodel: error: "), err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
+    one_line_error(err, *needles)
     assert not out.exists()
 
 
 @pytest.mark.slow
 @pytest.mark.validation
-def test_validate_quick_passes_and_writes_the_table(tmp_path, capsys):
-    status, stdout, err = run_cli(["validate", "--quick", "--out", tmp_path, "--quiet"], capsys)
+def test_validate_quick_passes_and_writes_the_table(tmp_path, run_cli):
+    status, stdout, err = run_cli(["validate", "--quick", "--out", tmp_path, "--quiet"])
     text = (tmp_path / "validation.md").read_text()
     assert "| claim | measured | target | pass/FAIL |" in text
     assert status == 0, text
@@ -81,19 +70,19 @@ def test_validate_quick_passes_and_writes_the_table(tmp_path, capsys):
         assert f"| {claim} " in text
 
 
-def test_validate_exits_1_when_a_claim_fails(tmp_path, capsys, monkeypatch):
+def test_validate_exits_1_when_a_claim_fails(tmp_path, run_cli, monkeypatch):
     from habmodel import validate
 
     failing = validate.ClaimResult(claim=3, description="NMDA block", measured="none",
                                    target="some", passed=False)
     monkeypatch.setattr(validate, "run_validation", lambda **kwargs: [failing])
-    status, _, err = run_cli(["validate", "--out", tmp_path], capsys)
+    status, _, err = run_cli(["validate", "--out", tmp_path])
     assert status == 1 and "FAIL" in err
     assert "| FAIL |" in (tmp_path / "validation.md").read_text()
 
 
 @pytest.mark.slow
-def test_simulate_jitter_gives_the_same_cells_in_every_condition(tmp_path, capsys):
+def test_simulate_jitter_gives_the_same_cells_in_every_condition(tmp_path, run_cli):
     import habmodel
 
     kwargs = dict(n_cells=4, duration=0.1 * __import__("brian2").second, seed=8, jitter=0.2)
@@ -104,5 +93,5 @@ def test_simulate_jitter_gives_the_same_cells_in_every_condition(tmp_path, capsy
         assert len(set(control.params[name].tolist())) == 4
     out = tmp_path / "run"
     assert run_cli(["simulate", "--cells", 3, "--duration", "0.1s", "--jitter", "0.2",
-                    "--out", out, "--quiet"], capsys)[0] == 0
+                    "--out", out, "--quiet"])[0] == 0
     assert "conductance jitter 0.2" in (out / "params.toml").read_text()

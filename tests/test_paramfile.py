@@ -6,34 +6,13 @@ import tomllib
 
 import pytest
 
-from habmodel import cli, simulation
 from habmodel.parameters import CONDITIONS, PARAMETERS, condition_values
 from habmodel.paramfile import parameters_toml, read_params
 
 
-def run_cli(argv, capsys):
-    status = cli.main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def one_line_error(err: str, *needles: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("habmodel: error: "), err
-    for needle in needles:
-        assert needle in lines[0], f"{needle!r} missing from: {lines[0]}"
-
-
-@pytest.fixture
-def no_simulation(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("simulate() was called; the input should have been rejected")
-    monkeypatch.setattr(simulation, "simulate", refuse)
-
-
 @pytest.mark.parametrize("condition", list(CONDITIONS))
-def test_params_prints_every_parameter_and_reads_back_exactly(condition, tmp_path, capsys):
-    status, out, _ = run_cli(["params", "--condition", condition], capsys)
+def test_params_prints_every_parameter_and_reads_back_exactly(condition, tmp_path, run_cli):
+    status, out, _ = run_cli(["params", "--condition", condition])
     assert status == 0
     data = tomllib.loads(out)
     assert set(data["parameters"]) == set(PARAMETERS)
@@ -49,11 +28,11 @@ def test_params_prints_every_parameter_and_reads_back_exactly(condition, tmp_pat
     assert out == parameters_toml(condition)
 
 
-def test_params_out_file_is_written_once(tmp_path, capsys):
+def test_params_out_file_is_written_once(tmp_path, run_cli, one_line_error):
     target = tmp_path / "p.toml"
-    assert run_cli(["params", "--out", target], capsys)[0] == 0
+    assert run_cli(["params", "--out", target])[0] == 0
     assert tomllib.loads(target.read_text())["run"]["condition"] == "control"
-    status, _, err = run_cli(["params", "--out", target], capsys)
+    status, _, err = run_cli(["params", "--out", target])
     assert status == 2
     one_line_error(err, "--out", "exists")
 
@@ -85,28 +64,28 @@ BAD_FILES = [
 
 
 @pytest.mark.parametrize(("text", "needles"), BAD_FILES, ids=[t[1][0] for t in BAD_FILES])
-def test_bad_files_exit_2_with_one_line_and_write_nothing(text, needles, tmp_path, capsys,
-                                                          no_simulation):
+def test_bad_files_exit_2_with_one_line_and_write_nothing(text, needles, tmp_path, run_cli,
+                                                          one_line_error, no_simulation):
     path = tmp_path / "bad.toml"
     path.write_text(text)
     out = tmp_path / "run"
-    status, stdout, err = run_cli(["simulate", "--params", path, "--out", out], capsys)
+    status, stdout, err = run_cli(["simulate", "--params", path, "--out", out])
     assert status == 2 and stdout == ""
     one_line_error(err, "--params", *needles)
     assert not out.exists()
 
 
-def test_missing_file_is_one_line(tmp_path, capsys, no_simulation):
+def test_missing_file_is_one_line(tmp_path, run_cli, one_line_error, no_simulation):
     status, _, err = run_cli(["simulate", "--params", tmp_path / "nope.toml", "--out",
-                              tmp_path / "run"], capsys)
+                              tmp_path / "run"])
     assert status == 2
     one_line_error(err, "--params", "no such file")
 
 
 @pytest.mark.slow
-def test_round_trip_params_edit_simulate_record_same_spikes(tmp_path, capsys):
+def test_round_trip_params_edit_simulate_record_same_spikes(tmp_path, run_cli, one_line_error):
     """params -> edit -> simulate --params -> params.toml -> simulate --params: same spikes."""
-    status, text, _ = run_cli(["params", "--condition", "depressed"], capsys)
+    status, text, _ = run_cli(["params", "--condition", "depressed"])
     assert status == 0
     edited = text.replace('g_T = "1.5 mS/cm2"', 'g_T = "1.7 mS/cm2"')
     assert edited != text
@@ -115,27 +94,27 @@ def test_round_trip_params_edit_simulate_record_same_spikes(tmp_path, capsys):
     first, second = tmp_path / "first", tmp_path / "second"
     assert run_cli(["simulate", "--params", path, "--cells", 3, "--duration", "1s", "--seed",
                     4, "--drug", "ketamine=0.5uM", "--jitter", "0.1", "--set",
-                    "nu_glu=110Hz", "--out", first, "--quiet"], capsys)[0] == 0
+                    "nu_glu=110Hz", "--out", first, "--quiet"])[0] == 0
     record = read_params(first / "params.toml")
     assert record.run["condition"] == "depressed" and record.run["cells"] == 3
     assert record.parameters["nu_glu"] == 110.0
     assert isinstance(record.parameters["g_T"], list)  # jittered per cell
     assert all(1.7 * 0.9 <= g <= 1.7 * 1.1 for g in record.parameters["g_T"])
-    assert run_cli(["simulate", "--params", first / "params.toml", "--out", second, "--quiet"],
-                   capsys)[0] == 0
+    assert run_cli(["simulate", "--params", first / "params.toml", "--out", second,
+                    "--quiet"])[0] == 0
     assert (first / "spikes.csv").read_text() == (second / "spikes.csv").read_text()
     assert (first / "summary.csv").read_text() == (second / "summary.csv").read_text()
     assert len((first / "spikes.csv").read_text().splitlines()) > 10
 
 
 @pytest.mark.slow
-def test_flags_override_the_file(tmp_path, capsys):
+def test_flags_override_the_file(tmp_path, run_cli, one_line_error):
     path = tmp_path / "p.toml"
     path.write_text('[run]\ncondition = "depressed"\ncells = 5\nseed = 9\nduration = "0.2 s"\n'
                     '[parameters]\ng_T = "1.7 mS/cm2"\n')
     out = tmp_path / "run"
     assert run_cli(["simulate", "--params", path, "--cells", 2, "--set", "g_T=1.6mS/cm2",
-                    "--out", out, "--quiet"], capsys)[0] == 0
+                    "--out", out, "--quiet"])[0] == 0
     record = read_params(out / "params.toml")
     assert record.run["cells"] == 2 and record.run["seed"] == 9
     assert record.run["condition"] == "depressed" and record.run["duration"] == 0.2

@@ -10,19 +10,13 @@ import pytest
 from brian2 import mM, second, uM
 
 import habmodel
-from habmodel import cli, simulation
+from habmodel import simulation
 from habmodel import sweeps as sweep_module
 from habmodel.sweeps import SweepError, column_name
 
 GRID = {"K_o": [2.5, 3.0] * mM, "ketamine": [0, 0.5, 1, 3, 10] * uM}
 KWARGS = dict(condition="depressed", vary=GRID, n_cells=1, seeds=2, seed=5,
               duration=0.5 * second, warmup=0.2 * second, progress=False)
-
-
-def run_cli(argv, capsys):
-    status = cli.main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def test_column_names_carry_the_unit():
@@ -113,12 +107,12 @@ def test_dask_cluster_gives_the_local_numbers(tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_sweep_writes_the_three_files(tmp_path, capsys):
+def test_cli_sweep_writes_the_three_files(tmp_path, run_cli):
     out = tmp_path / "grid"
     status, stdout, err = run_cli(["sweep", "--condition", "depressed", "--vary",
                                    "K_o=2.5,3mM", "--vary", "ketamine=0,0.5,1,3,10uM",
                                    "--cells", 1, "--seeds", 2, "--duration", "0.5s",
-                                   "--warmup", "0.2s", "--seed", 5, "--out", out], capsys)
+                                   "--warmup", "0.2s", "--seed", 5, "--out", out])
     assert status == 0, err
     assert "20 rows" in stdout
     table = pd.read_csv(out / "results.csv")
@@ -144,24 +138,20 @@ BAD = [
 
 
 @pytest.mark.parametrize(("extra", "needles"), BAD, ids=[" ".join(b[0]) or "none" for b in BAD])
-def test_bad_sweep_input_exits_2_and_writes_nothing(extra, needles, tmp_path, capsys,
-                                                    monkeypatch):
-    monkeypatch.setattr(simulation, "simulate", lambda *a, **k: pytest.fail("simulated"))
+def test_bad_sweep_input_exits_2_and_writes_nothing(extra, needles, tmp_path, run_cli,
+                                                    one_line_error, no_simulation):
     out = tmp_path / "grid"
-    status, stdout, err = run_cli(["sweep", "--cells", 1, *extra, "--out", out], capsys)
+    status, stdout, err = run_cli(["sweep", "--cells", 1, *extra, "--out", out])
     assert status == 2 and stdout == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("habmodel: error: "), err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
+    one_line_error(err, *needles)
     assert not out.exists()
 
 
-def test_out_with_other_files_is_refused(tmp_path, capsys, monkeypatch):
+def test_out_with_other_files_is_refused(tmp_path, run_cli, monkeypatch):
     monkeypatch.setattr(simulation, "simulate", lambda *a, **k: pytest.fail("simulated"))
     out = tmp_path / "grid"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    status, _, err = run_cli(["sweep", "--vary", "K_o=2,3mM", "--out", out], capsys)
+    status, _, err = run_cli(["sweep", "--vary", "K_o=2,3mM", "--out", out])
     assert status == 2 and "other files" in err
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
