@@ -179,3 +179,22 @@ def test_progress_bar_on_request_and_off_when_quiet(capsys, monkeypatch):
     monkeypatch.setenv("HABMODEL_PROGRESS", "0")
     habmodel.simulate("control", n_cells=1, duration=50 * ms, progress=True)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.slow
+def test_a_warm_command_line_run_does_not_import_brian2(tmp_path):
+    """Brian2's import alone takes about a second; the fast path of `habmodel simulate`
+    (strings in, compiled kernel from the cache) does without it."""
+    engine.kernel("rk4", announce=False)  # in the cache
+    code = textwrap.dedent(f"""
+        import sys
+        sys.modules["brian2"] = None  # any import of Brian2 now fails
+        import habmodel.cli
+        status = habmodel.cli.main(["simulate", "--cells", "2", "--duration", "0.2s",
+                                    "--drug", "ketamine=1uM", "--out", {str(tmp_path / "r")!r},
+                                    "--quiet"])
+        sys.exit(status)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r" / "spikes.csv").exists()

@@ -213,7 +213,6 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
     """
     from .parameters import PARAMETERS, condition_values
     from .simulation import _MAX_CELLS, _MAX_DURATION_S, resolve_drugs, resolve_parameters
-    from .units import to_quantity
 
     file = read_params_option(args)
     run = file.run if file else {}
@@ -237,12 +236,10 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
         out["n_cells"] = _integer(option, value, 1, _MAX_CELLS)
     value, option = pick("seed")
     out["seed"] = _integer(option, value, 0, 2**63 - 1)
-    value, option = pick("duration")
-    out["duration"] = to_quantity(_time(option, value if isinstance(value, str) else
-                                        f"{value!r} s", _MAX_DURATION_S, False), "s")
-    value, option = pick("warmup")
-    out["warmup"] = to_quantity(_time(option, value if isinstance(value, str) else
-                                      f"{value!r} s", _MAX_DURATION_S, True), "s")
+    for name, allow_zero in (("duration", False), ("warmup", True)):
+        value, option = pick(name)
+        text = value if isinstance(value, str) else f"{value!r} s"  # a file gives seconds
+        out[name] = f"{_time(option, text, _MAX_DURATION_S, allow_zero)!r} s"
     value, option = pick("jitter")
     out["jitter"] = _fraction(option, value)
     out["ketamine_model"] = pick("ketamine_model")[0]

@@ -112,8 +112,7 @@ def _machine() -> str:
 
 
 def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
-    import brian2
-    import sympy
+    from importlib.metadata import version
 
     from . import codegen, model
 
@@ -128,7 +127,7 @@ def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
         "codegen": hashlib.sha256(Path(codegen.__file__).read_bytes()).hexdigest(),
         "symbolic": hashlib.sha256(
             (Path(codegen.__file__).parent / "symbolic.py").read_bytes()).hexdigest(),
-        "sympy": sympy.__version__, "brian2": brian2.__version__,
+        "sympy": version("sympy"), "brian2": version("brian2"),
         "compiler": cc_version, "cflags": CFLAGS, "machine": _machine(),
     }
     digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]

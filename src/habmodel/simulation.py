@@ -29,7 +29,7 @@ from . import analysis
 from .drugs import availability, resolve_drug
 from .model import KETAMINE_MODELS, build_network, full_equations, initial_state, input_keys
 from .parameters import PARAMETERS, condition_values, get_parameter
-from .units import to_display, unit_of
+from .units import is_quantity, si_scale, to_display, unit_of
 
 __all__ = ["simulate", "SimulationResult", "SimulationError", "EngineFallbackWarning",
            "DEFAULT_DT_MS", "DEFAULT_METHOD", "ENGINES"]
@@ -61,13 +61,11 @@ class EngineFallbackWarning(RuntimeWarning):
 
 
 def _versions() -> dict[str, str]:
-    import brian2
-
     try:
         own = version("habmodel")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         own = "unknown"
-    return {"habmodel": own, "brian2": brian2.__version__, "numpy": np.__version__}
+    return {"habmodel": own, "brian2": version("brian2"), "numpy": np.__version__}
 
 
 @dataclass
@@ -130,15 +128,13 @@ class SimulationResult:
 
 def _per_cell(name: str, value, unit: str, n_cells: int) -> np.ndarray:
     """A scalar or per-cell value (quantity, string or array) as floats in ``unit``."""
-    import brian2
-
-    if isinstance(value, brian2.Quantity) and np.ndim(value) > 0:
+    if is_quantity(value) and np.ndim(value) > 0:
         if value.dim != unit_of(unit).dim:
             raise ValueError(f"{name}: expected quantities in {unit}, got {value.dim} "
                              "(wrong dimensions)")
         arr = np.asarray(value / unit_of(unit), float).ravel()
     elif isinstance(value, (list, tuple)) or (
-            isinstance(value, np.ndarray) and not isinstance(value, brian2.Quantity)
+            isinstance(value, np.ndarray) and not is_quantity(value)
             and value.ndim > 0):
         arr = np.array([to_display(v, unit, name) for v in value], float)
     else:
@@ -246,13 +242,11 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
     -------
     SimulationResult
     """
-    import brian2 as b2
-
     n_cells = _check_int("n_cells", n_cells, 1, _MAX_CELLS)
     seed = _check_int("seed", seed, 0, 2**63 - 1)
-    duration_s = to_display(5 * b2.second if duration is None else duration, "s", "duration")
-    warmup_s = to_display(0.5 * b2.second if warmup is None else warmup, "s", "warmup")
-    dt_ms = to_display(DEFAULT_DT_MS * b2.ms if dt is None else dt, "ms", "dt")
+    duration_s = to_display("5 s" if duration is None else duration, "s", "duration")
+    warmup_s = to_display("0.5 s" if warmup is None else warmup, "s", "warmup")
+    dt_ms = to_display(f"{DEFAULT_DT_MS!r} ms" if dt is None else dt, "ms", "dt")
     record_dt_ms = (max(0.1, dt_ms) if record_dt is None
                     else to_display(record_dt, "ms", "record_dt"))
     if not 0 < duration_s <= _MAX_DURATION_S:
@@ -373,7 +367,7 @@ def _parameter_rows(names, values: dict, avail: dict, n_cells: int, t_offset_s: 
         elif name in avail:
             rows[j] = avail[name]
         elif name in values:
-            rows[j] = np.asarray(values[name], float) * float(unit_of(PARAMETERS[name].unit))
+            rows[j] = np.asarray(values[name], float) * si_scale(PARAMETERS[name].unit)
         else:
             raise ValueError(f"the fast engine needs a value for '{name}'")
     return rows

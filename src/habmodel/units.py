@@ -11,9 +11,11 @@ from __future__ import annotations
 import ast
 import math
 import re
+import sys
 from functools import cache
 
-__all__ = ["parse_quantity", "unit_of", "to_display", "to_quantity"]
+__all__ = ["parse_quantity", "unit_of", "to_display", "to_quantity", "is_quantity",
+           "si_scale"]
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*(.*?)\s*$",
                      re.IGNORECASE)
@@ -94,15 +96,32 @@ def parse_quantity(text: str, name: str = "value", expected_unit: str | None = N
     return quantity
 
 
+#: SI value of the display units of the parameter table, so that the fast engine
+#: needs no Brian2 import (tests/test_units_si.py checks every entry against Brian2).
+_SI_SCALE = {"1": 1.0, "": 1.0, "mV": 1e-3, "ms": 1e-3, "s": 1.0, "1/ms": 1e3, "Hz": 1.0,
+             "mS/cm2": 10.0, "uF/cm2": 1e-2, "um2": 1e-12, "pA": 1e-12, "mM": 1.0,
+             "uM": 1e-3, "K": 1.0}
+
+
+def si_scale(unit: str) -> float:
+    """The SI value of one ``unit`` (``"mS/cm2"`` -> 10.0 S/m2), as a float."""
+    scale = _SI_SCALE.get(unit.strip())
+    return float(unit_of(unit)) if scale is None else scale
+
+
+def is_quantity(value) -> bool:
+    """True for a Brian2 Quantity (without importing Brian2: a user who made one has)."""
+    brian2 = sys.modules.get("brian2")
+    return brian2 is not None and isinstance(value, brian2.Quantity)
+
+
 def to_display(value, unit: str, name: str = "value") -> float:
     """Convert a Brian2 quantity (or a number, for a dimensionless unit) to a float in ``unit``.
 
     Raises ``ValueError`` naming ``name`` and ``unit`` if the dimensions differ
-    or the value is not finite.
+    or the value is not finite. Strings already in ``unit`` and plain numbers
+    are read without importing Brian2 (a command line stays fast).
     """
-    import brian2
-
-    target = unit_of(unit)
     if isinstance(value, str):
         match = _NUMBER.match(value)
         if match and match.group(2).replace(" ", "") in ("", unit.replace(" ", "")):
@@ -111,17 +130,19 @@ def to_display(value, unit: str, name: str = "value") -> float:
                 raise ValueError(f"{name}: expected a finite number, got '{value}'")
             return number
         value = parse_quantity(value, name, unit)
-    if isinstance(value, bool) or not isinstance(value, (int, float, brian2.Quantity)):
+    quantity = is_quantity(value)
+    if isinstance(value, bool) or not (quantity or isinstance(value, (int, float))):
         raise ValueError(f"{name}: expected a quantity in {unit}, got {value!r}")
-    if not isinstance(value, brian2.Quantity):
-        if target.is_dimensionless:
-            result = float(value) / float(target)
+    if not quantity:
+        if unit.strip() in ("", "1"):
+            result = float(value)
         else:
             raise ValueError(
                 f"{name}: expected a quantity in {unit} (e.g. 2*{unit.split('/')[0]}), "
                 f"got the plain number {value!r}"
             )
     else:
+        target = unit_of(unit)
         if value.dim != target.dim:
             raise ValueError(f"{name}: expected a quantity in {unit}, got {value!r} "
                              "(wrong dimensions)")
