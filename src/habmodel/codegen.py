@@ -44,9 +44,10 @@ METHODS = {
 }
 
 #: Bumped whenever the calling convention of ``hm_run`` changes.
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 _BLOCK = 64  # cells per SIMD block (state and parameters of a block stay in L1/L2)
+_SIMD_MIN = 8  # fewer cells in a block: one cell at a time, with SIMD exps instead
 
 _C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum
 extern float for goto if inline int long register restrict return short signed sizeof static
@@ -164,7 +165,6 @@ def kernel_source(method: str = "rk4", equations: str | None = None) -> KernelSo
 
 
 def _render(method, states, parameters, hoisted, shared, reduced, threshold, event, c, t):
-    import sympy
 
     times, increments, weights = METHODS[method]
     n_s, n_p = len(states), len(parameters)
@@ -232,56 +232,20 @@ def _render(method, states, parameters, hoisted, shared, reduced, threshold, eve
         "                for (int64_t hm_r = hm_r0; hm_r < hm_r1; hm_r++)",
         "                    rec[hm_row*n_rec + hm_r] = S[rec_var*n + rec_cells[hm_r]];",
         "            }",
-        "            #pragma omp simd",
-        "            for (int64_t hm_i = 0; hm_i < hm_w; hm_i++) {",
-        "                const int64_t hm_j = hm_lo + hm_i;",
+        f"            if (hm_w >= {_SIMD_MIN}) {{  /* vectorised over cells */",
+        "                #pragma omp simd",
+        "                for (int64_t hm_i = 0; hm_i < hm_w; hm_i++) {",
     ]
-    needed = {s.name for e in (*reduced, *(e for _, e in shared), threshold, *event.values())
-              for s in e.free_symbols}
-    for name in parameters:
-        if name in needed:
-            out.append(f"                const double {name} = P[{index[name]}*n + hm_j];")
-    for k, (symbol, _) in enumerate(hoisted):
-        if str(symbol) in needed:
-            out.append(f"                const double {symbol} = hm_H[{k}][hm_i];")
-    for i in range(n_s):
-        out.append(f"                double hm_y{i} = S[{i}*n + hm_j];")
+    cell = dict(states=states, parameters=parameters, index=index, hoisted=hoisted,
+                shared=shared, reduced=reduced, threshold=threshold, event=event, c=c, t=t,
+                times=times, increments=increments, weights=weights)
+    out += _cell_lines(**cell, vector_exp=False)
+    out += ["                }",
+            "            } else {  /* few cells: one at a time, the exps of a stage in SIMD */",
+            "                for (int64_t hm_i = 0; hm_i < hm_w; hm_i++) {"]
+    out += _cell_lines(**cell, vector_exp=True)
     out += [
-        "                /* this step's glutamate events */",
-        "                const uint64_t hm_z = hm_mix(keys[hm_j] + (uint64_t)hm_step * "
-        "0x9E3779B97F4A7C15ULL);",
-        "                const double hm_u = (double)(hm_z >> 11) * 0x1.0p-53;",
-        "                double hm_events = 0.0;",
-    ]
-    for k in range(N_POISSON_TERMS):
-        out.append(f"                hm_events += (double)(hm_u >= hm_F[{k}][hm_i]);")
-    y = {sympy.Symbol(name, real=True): sympy.Symbol(f"hm_y{i}", real=True)
-         for i, name in enumerate(states)}
-    for name, expr in event.items():
-        i = states.index(name)
-        out.append(f"                hm_y{i} += hm_events * ({c(expr.xreplace(y))});")
-    thr = c(threshold.xreplace({**y, t: sympy.Symbol("hm_t", real=True)}))
-    out.append(f"                const int64_t hm_free = notref[hm_j] | !(({thr}) > 0);")
-    for stage, (frac, coeffs) in enumerate(zip(times, increments, strict=True)):
-        out.append("                " + " ".join(f"double hm_k{stage}_{i};" for i in range(n_s)))
-        out.append("                {")
-        out.append(f"                    const double t = hm_t + {frac!r}*dt;")
-        for i, name in enumerate(states):
-            terms = "".join(f" + {a!r}*dt*hm_k{s}_{i}" for s, a in enumerate(coeffs) if a)
-            out.append(f"                    const double {name} = hm_y{i}{terms};")
-        for symbol, expr in shared:
-            out.append(f"                    const double {symbol} = {c(expr)};")
-        for i, expr in enumerate(reduced):
-            out.append(f"                    hm_k{stage}_{i} = {c(expr)};")
-        out.append("                }")
-    for i in range(n_s):
-        terms = " + ".join(f"{w!r}*hm_k{s}_{i}" for s, w in enumerate(weights) if w)
-        out.append(f"                hm_y{i} += dt*({terms});")
-        out.append(f"                S[{i}*n + hm_j] = hm_y{i};")
-    out += [
-        f"                const int64_t hm_spike = (({thr}) > 0) & hm_free;",
-        "                spk[hm_k*n + hm_j] = hm_spike;",
-        "                notref[hm_j] = hm_free & !hm_spike;",
+        "                }",
         "            }",
         "        }",
         "    }",
@@ -289,3 +253,124 @@ def _render(method, states, parameters, hoisted, shared, reduced, threshold, eve
         "",
     ]
     return "\n".join(out)
+
+
+def _transcendentals(shared, reduced):
+    """Split a stage for SIMD exps: ``(pre, exps, exprels, post, reduced)`` or None.
+
+    ``exps``/``exprels`` are the distinct ``exp``/``exprel`` calls (arguments
+    computed from ``pre`` statements only); ``post`` and ``reduced`` refer to
+    them as symbols ``hm_e<k>``/``hm_x<k>``.
+    """
+    import sympy
+
+    def calls(kind):
+        found = []
+        for _, expr in shared:
+            found += [a for a in sympy.preorder_traversal(expr) if kind(a) and a not in found]
+        for expr in reduced:
+            found += [a for a in sympy.preorder_traversal(expr) if kind(a) and a not in found]
+        return list(dict.fromkeys(found))
+
+    exps = calls(lambda a: isinstance(a, sympy.exp))
+    exprels = calls(lambda a: type(a).__name__ == "exprel")
+    if not exps and not exprels:
+        return None
+    mapping = {call: sympy.Symbol(f"hm_e{k}", real=True) for k, call in enumerate(exps)}
+    mapping.update({call: sympy.Symbol(f"hm_x{k}", real=True) for k, call in enumerate(exprels)})
+    placeholders = set(mapping.values())
+    pre, post, late = [], [], set(placeholders)
+    for symbol, expr in shared:
+        expr = expr.xreplace(mapping)
+        if expr.free_symbols & late:
+            post.append((symbol, expr))
+            late.add(symbol)
+        else:
+            pre.append((symbol, expr))
+    for call in (*exps, *exprels):
+        if call.args[0].free_symbols & late or call.args[0].has(sympy.exp):
+            return None  # an exp of an exp: keep the plain form
+    return (pre, [e.args[0] for e in exps], [e.args[0] for e in exprels], post,
+            [e.xreplace(mapping) for e in reduced])
+
+
+def _cell_lines(states, parameters, index, hoisted, shared, reduced, threshold, event, c, t,
+                times, increments, weights, vector_exp: bool) -> list[str]:
+    """The C statements of one cell and one time step (inside the loop over cells)."""
+    import sympy
+
+    pad = "                    "
+    out = [f"{pad}const int64_t hm_j = hm_lo + hm_i;"]
+    needed = {s.name for e in (*reduced, *(e for _, e in shared), threshold, *event.values())
+              for s in e.free_symbols}
+    for name in parameters:
+        if name in needed:
+            out.append(f"{pad}const double {name} = P[{index[name]}*n + hm_j];")
+    for k, (symbol, _) in enumerate(hoisted):
+        if str(symbol) in needed:
+            out.append(f"{pad}const double {symbol} = hm_H[{k}][hm_i];")
+    n_s = len(states)
+    for i in range(n_s):
+        out.append(f"{pad}double hm_y{i} = S[{i}*n + hm_j];")
+    out += [
+        f"{pad}/* this step's glutamate events */",
+        f"{pad}const uint64_t hm_z = hm_mix(keys[hm_j] + (uint64_t)hm_step * "
+        "0x9E3779B97F4A7C15ULL);",
+        f"{pad}const double hm_u = (double)(hm_z >> 11) * 0x1.0p-53;",
+        f"{pad}double hm_events = 0.0;",
+    ]
+    for k in range(N_POISSON_TERMS):
+        out.append(f"{pad}hm_events += (double)(hm_u >= hm_F[{k}][hm_i]);")
+    y = {sympy.Symbol(name, real=True): sympy.Symbol(f"hm_y{i}", real=True)
+         for i, name in enumerate(states)}
+    for name, expr in event.items():
+        i = states.index(name)
+        out.append(f"{pad}hm_y{i} += hm_events * ({c(expr.xreplace(y))});")
+    thr = c(threshold.xreplace({**y, t: sympy.Symbol("hm_t", real=True)}))
+    out.append(f"{pad}const int64_t hm_free = notref[hm_j] | !(({thr}) > 0);")
+    split = _transcendentals(shared, reduced) if vector_exp else None
+    for stage, (frac, coeffs) in enumerate(zip(times, increments, strict=True)):
+        out.append(pad + " ".join(f"double hm_k{stage}_{i};" for i in range(n_s)))
+        out.append(pad + "{")
+        inner = pad + "    "
+        out.append(f"{inner}const double t = hm_t + {frac!r}*dt;")
+        for i, name in enumerate(states):
+            terms = "".join(f" + {a!r}*dt*hm_k{s}_{i}" for s, a in enumerate(coeffs) if a)
+            out.append(f"{inner}const double {name} = hm_y{i}{terms};")
+        if split is None:
+            for symbol, expr in shared:
+                out.append(f"{inner}const double {symbol} = {c(expr)};")
+            stage_reduced = reduced
+        else:
+            pre, exp_args, exprel_args, post, stage_reduced = split
+            for symbol, expr in pre:
+                out.append(f"{inner}const double {symbol} = {c(expr)};")
+            for name, args, fn in (("hm_ea", exp_args, "exp"), ("hm_xa", exprel_args, "expm1")):
+                if not args:
+                    continue
+                out.append(f"{inner}double {name}[{len(args)}], {name}v[{len(args)}];")
+                for k, arg in enumerate(args):
+                    out.append(f"{inner}{name}[{k}] = {c(arg)};")
+                out.append(f"{inner}#pragma omp simd")
+                out.append(f"{inner}for (int hm_q = 0; hm_q < {len(args)}; hm_q++) "
+                           f"{name}v[hm_q] = {fn}({name}[hm_q]);")
+            for k in range(len(exp_args)):
+                out.append(f"{inner}const double hm_e{k} = hm_eav[{k}];")
+            for k in range(len(exprel_args)):
+                out.append(f"{inner}const double hm_x{k} = fabs(hm_xa[{k}]) < 1e-16 ? 1.0 : "
+                           f"hm_xav[{k}] / hm_xa[{k}];")
+            for symbol, expr in post:
+                out.append(f"{inner}const double {symbol} = {c(expr)};")
+        for i, expr in enumerate(stage_reduced):
+            out.append(f"{inner}hm_k{stage}_{i} = {c(expr)};")
+        out.append(pad + "}")
+    for i in range(n_s):
+        terms = " + ".join(f"{w!r}*hm_k{s}_{i}" for s, w in enumerate(weights) if w)
+        out.append(f"{pad}hm_y{i} += dt*({terms});")
+        out.append(f"{pad}S[{i}*n + hm_j] = hm_y{i};")
+    out += [
+        f"{pad}const int64_t hm_spike = (({thr}) > 0) & hm_free;",
+        f"{pad}spk[hm_k*n + hm_j] = hm_spike;",
+        f"{pad}notref[hm_j] = hm_free & !hm_spike;",
+    ]
+    return out
