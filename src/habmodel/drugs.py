@@ -26,7 +26,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .model import DRUG_TARGETS
+from .model import DRUG_TARGETS, KETAMINE_MODELS
 from .parameters import _unknown
 
 __all__ = ["Drug", "DRUGS", "resolve_drug", "availability", "hill_free_fraction"]
@@ -107,18 +107,30 @@ def availability(concentrations: dict, params: dict, n_cells: int,
         Per-cell parameter values in display units.
     ketamine_model : str
         The equation variant (:data:`habmodel.model.KETAMINE_MODELS`); ``"hill"``
-        puts every pore blocker into ``pore_load``.
+        puts every pore blocker into ``pore_load``; ``"trapping"`` hands
+        ketamine to the kinetic scheme instead (``ket_uM``, its concentration in
+        uM as a number; its Hill parameters are then unused) and every other pore
+        blocker to ``pore_load``.
 
     Returns
     -------
     dict
-        ``avail_<target>`` for every target, plus ``pore_load`` and ``pore_delta``.
+        ``avail_<target>`` for every target, plus ``pore_load`` and ``pore_delta``
+        (and ``ket_uM`` for ``"trapping"``).
     """
+    if ketamine_model not in KETAMINE_MODELS:
+        raise ValueError(f"ketamine_model: expected one of {', '.join(KETAMINE_MODELS)}, got "
+                         f"{ketamine_model!r}")
     ones = np.ones(n_cells)
     avail = {f"avail_{t}": ones.copy() for t in DRUG_TARGETS}
+    if ketamine_model == "trapping":
+        avail["ket_uM"] = np.zeros(n_cells)
     load, delta = np.zeros(n_cells), None
     for drug, conc in concentrations.items():
         conc = np.broadcast_to(np.asarray(conc, float), (n_cells,))
+        if ketamine_model == "trapping" and drug.name == "ketamine":
+            avail["ket_uM"] = avail["ket_uM"] + conc
+            continue
         ic50, hill = drug.value("ic50", params), drug.value("hill", params)
         if drug.target == "NMDA_pore":
             d = np.broadcast_to(drug.value("delta", params), (n_cells,))

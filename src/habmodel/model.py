@@ -31,8 +31,9 @@ from .parameters import PARAMETERS
 
 __all__ = ["EQUATIONS", "EQUATION_PARAMETERS", "DRUG_TARGETS", "STATE_VARIABLES",
            "INITIAL_STATE", "SPIKE_CONDITION", "GLUTAMATE_EVENT", "N_POISSON_TERMS",
-           "KETAMINE_MODELS", "full_equations", "initial_state", "input_keys",
-           "glutamate_counts", "glutamate_count_function", "build_network"]
+           "KETAMINE_MODELS", "TRAPPING_EQUATIONS", "TRAPPING_STATES", "full_equations",
+           "initial_state", "input_keys", "glutamate_counts", "glutamate_count_function",
+           "build_network"]
 
 #: Currents whose conductance a drug can scale (``avail_<target>`` in the equations).
 DRUG_TARGETS = ("Na", "K", "M", "KL", "T", "h", "SK", "NMDA", "AMPA")
@@ -126,9 +127,43 @@ def _declarations() -> str:
 
 
 #: How ketamine's NMDA block is modelled: ``"hill"``, an equilibrium pore block
-#: through ``pore_load`` (:mod:`habmodel.drugs`). Each entry names an equation
-#: variant of :func:`full_equations` with its own initial state.
-KETAMINE_MODELS = ("hill",)
+#: through ``pore_load`` (:mod:`habmodel.drugs`); ``"trapping"``, a kinetic
+#: open-channel block with trapping (:data:`TRAPPING_EQUATIONS`). Each entry names
+#: an equation variant of :func:`full_equations` with its own initial state.
+KETAMINE_MODELS = ("hill", "trapping")
+
+#: The NMDA lines of :data:`EQUATIONS` that the ``"trapping"`` variant replaces.
+_HILL_NMDA_LINES = (
+    "I_NMDA = avail_NMDA*g_NMDA*(s + s_tonic)*B_Mg*pore_free*(v - E_NMDA) : amp/meter**2",
+    "ds/dt = -s/tau_NMDA_decay + alpha_NMDA*x*(1 - s) : 1",
+)
+
+#: The ``"trapping"`` variant: ketamine as a kinetic open-channel blocker that can
+#: be trapped (SCIENCE.md sec. 1 item 4 and sec. 3; :mod:`habmodel.trapping`).
+#: Synaptic NMDA channels are closed (``1 - s - s_blk - s_trap``), open (``s``),
+#: open-blocked (``s_blk``) or closed-blocked, i.e. trapped (``s_trap``).
+#: Glutamate opens closed channels and reopens trapped ones at the same rate
+#: ``alpha_NMDA*x``; open and open-blocked channels close at the same rate
+#: ``1/tau_NMDA_decay`` (a blocked channel closes around the drug: trapping).
+#: Ketamine enters only an open channel, at ``k_on_ket`` per uM times the fraction
+#: of open pores free of Mg2+ (``ket_Mg_competition = 1``), and leaves only an
+#: open-blocked channel, at ``k_off_ket*exp(v/V_off_ket)``. Tonically open channels
+#: (``s_tonic``) never close, so they are blocked (``s_tonic_blk``) but never trapped.
+#: ``ket_uM`` (ketamine in uM, a per-cell number) comes from :mod:`habmodel.drugs`.
+TRAPPING_EQUATIONS = """
+I_NMDA = avail_NMDA*g_NMDA*(s + s_tonic - s_tonic_blk)*B_Mg*pore_free*(v - E_NMDA) : amp/meter**2
+ds/dt = -s/tau_NMDA_decay + alpha_NMDA*x*(1 - s - s_blk - s_trap)
+        - ket_block_rate*s + ket_unblock_rate*s_blk : 1
+ds_blk/dt = -s_blk/tau_NMDA_decay + alpha_NMDA*x*s_trap
+            + ket_block_rate*s - ket_unblock_rate*s_blk : 1
+ds_trap/dt = s_blk/tau_NMDA_decay - alpha_NMDA*x*s_trap : 1
+ds_tonic_blk/dt = ket_block_rate*(s_tonic - s_tonic_blk) - ket_unblock_rate*s_tonic_blk : 1
+ket_block_rate = k_on_ket*ket_uM*(1 - ket_Mg_competition*(1 - B_Mg)) : hertz
+ket_unblock_rate = k_off_ket*exp(v/V_off_ket) : hertz
+"""
+
+#: State variables that the ``"trapping"`` variant adds, all starting at 0 (no drug).
+TRAPPING_STATES = ("s_blk", "s_trap", "s_tonic_blk")
 
 
 def _check_variant(ketamine_model: str) -> None:
@@ -140,13 +175,32 @@ def _check_variant(ketamine_model: str) -> None:
 def full_equations(ketamine_model: str = "hill") -> str:
     """The complete Brian2 equation string (dynamics plus per-cell constants)."""
     _check_variant(ketamine_model)
+    if ketamine_model == "trapping":
+        return _trapping_equations() + "\n# --- per-cell constants ---\n" + _declarations() + (
+            "\nket_uM : 1 (constant)")
     return EQUATIONS + "\n# --- per-cell constants ---\n" + _declarations()
+
+
+def _trapping_equations() -> str:
+    """:data:`EQUATIONS` with the NMDA lines replaced by the kinetic ketamine scheme."""
+    text = EQUATIONS
+    for line in _HILL_NMDA_LINES:
+        if text.count(line) != 1:  # pragma: no cover - EQUATIONS was edited
+            raise RuntimeError(f"model.EQUATIONS no longer contains {line!r} once")
+        text = text.replace(line + "\n", "")
+    marker = "# --- AMPA"
+    head, tail = text.split(marker, 1)
+    return (head + "# --- ketamine: open-channel block with trapping (kinetic scheme) ----------"
+            + TRAPPING_EQUATIONS + "\n" + marker + tail)
 
 
 def initial_state(ketamine_model: str = "hill") -> dict:
     """Initial value of every state variable of a variant (SI units)."""
     _check_variant(ketamine_model)
-    return dict(INITIAL_STATE)
+    state = dict(INITIAL_STATE)
+    if ketamine_model == "trapping":
+        state.update(dict.fromkeys(TRAPPING_STATES, 0.0))
+    return state
 
 
 #: What each glutamate event adds to which state variable, at the start of a time step.

@@ -86,6 +86,8 @@ _TM = "Traub & Miles 1991, as in Brian2's COBAHH example [lit]"
 _HM = "Huguenard & McCormick 1992; Destexhe et al. 1996 [lit]"
 _BW = "Brunel & Wang 2001 [lit]"
 _TUNED = "tuned for NMDA-dependent bursting, docs/model.md [assume]"
+_TRAP = ("calibrated: IC50 about 1 uM, block kept for hours in a quiet cell; "
+         "habmodel.trapping [assume]")
 
 _TABLE = [
     # --- membrane -------------------------------------------------------------
@@ -166,6 +168,17 @@ _TABLE = [
        "complete block at >= 2 uM, Broicher et al. 2007 [assume]", "drugs"),
     _p("mibefradil_hill", "1", 2.0, 0.2, 5, "mibefradil Hill coefficient",
        "complete block at >= 2 uM, Broicher et al. 2007 [assume]", "drugs"),
+    # --- ketamine trapping block (ketamine_model="trapping", habmodel.trapping) ---
+    _p("k_on_ket", "Hz", 0.0025, 0, 1e4, "ketamine block rate of an open, Mg2+-free NMDA "
+       "channel per uM of ketamine (Hz/uM)", _TRAP, "trapping"),
+    _p("k_off_ket", "Hz", 0.001, 0, 1e4, "ketamine unblock rate of an open-blocked NMDA "
+       "channel at 0 mV (trapped channels must reopen first)", _TRAP, "trapping"),
+    _p("V_off_ket", "mV", 33, 5, 1e4, "depolarisation per e-fold rise of the unblock rate "
+       "(RT/(delta F): 33 mV is delta = 0.8 at 34 C)", "delta = 0.8 [assume]; "
+       + _TRAP, "trapping"),
+    _p("ket_Mg_competition", "1", 1.0, 0, 1, "1: ketamine enters only open pores free of Mg2+ "
+       "(block rate x B_Mg(V)); 0: Mg2+ does not compete", "Mg2+ raises the ketamine IC50, "
+       "Kotermanski & Johnson 2009 [assume]", "trapping"),
 ]
 
 #: Every parameter, by name, in table order (read-only).
