@@ -285,7 +285,7 @@ def _claim9(jitter) -> ClaimResult:
 
 def run_validation(quick: bool = False, seed: int = DEFAULT_SEED,
                    **simulate_options) -> list[ClaimResult]:
-    """Run the protocols and judge SCIENCE.md claims 1-6, 8 and 9.
+    """Run the protocols and judge SCIENCE.md claims 1-9 (7 on the trapping model).
 
     Parameters
     ----------
@@ -306,8 +306,18 @@ def run_validation(quick: bool = False, seed: int = DEFAULT_SEED,
     tables = _tables(_QUICK if quick else _FULL, seed, simulate_options)
     panel = tables["panel"]
     return [_claim1(panel), _claim2(panel), _claim3(panel, tables["dose"]), _claim4(panel),
-            _claim5(tables["rebound"]), _claim6(tables["map"]),
+            _claim5(tables["rebound"]), _claim6(tables["map"]), _claim7(quick),
             _claim8(panel, tables["map"]), _claim9(tables["jitter"])]
+
+
+def _claim7(quick: bool) -> ClaimResult:
+    """Trapping (the kinetic ketamine model of :mod:`habmodel.trapping`)."""
+    from .trapping import trapping_claim
+
+    row = trapping_claim(quick=quick)
+    number, _, description = row["claim"].partition(". ")
+    return ClaimResult(claim=number, description=description, measured=row["measured"],
+                       target=row["target"], passed=bool(row["passed"]))
 
 
 def _cell(text: str) -> str:
