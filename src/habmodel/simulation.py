@@ -32,7 +32,7 @@ from .parameters import PARAMETERS, condition_values, get_parameter
 from .units import is_quantity, si_scale, to_display, unit_of
 
 __all__ = ["simulate", "SimulationResult", "SimulationError", "EngineFallbackWarning",
-           "DEFAULT_DT_MS", "DEFAULT_METHOD", "ENGINES"]
+           "FastPopulation", "DEFAULT_DT_MS", "DEFAULT_METHOD", "ENGINES"]
 
 #: Integration time step (ms) and method, chosen by the convergence test against a
 #: SciPy Radau reference (tests/test_accuracy.py, docs/model.md).
@@ -374,56 +374,101 @@ def _parameter_rows(names, values: dict, avail: dict, n_cells: int, t_offset_s: 
     return rows
 
 
+class FastPopulation:
+    """A population on the fast engine, advanced in steps (the engine of :func:`simulate`;
+    :mod:`habmodel.trapping` reads its state between steps).
+
+    Parameters are per-cell arrays in display units (``values``) and drug factors
+    (``avail``, from :func:`habmodel.drugs.availability`). From 8 cells on the
+    population is padded to whole SIMD vectors with copies of the last cell,
+    which are never reported.
+    """
+
+    def __init__(self, values: dict, avail: dict, n_cells: int, seed: int, dt_ms: float,
+                 method: str = DEFAULT_METHOD, *, ketamine_model: str = "hill",
+                 input_ids=None, threads: int | None = None, t_offset_s: float = 0.0,
+                 announce: bool = True):
+        from .engine import default_threads, kernel
+
+        equations = None if ketamine_model == "hill" else full_equations(ketamine_model)
+        self.kernel = kernel(method, equations, announce=announce)
+        self.n_cells, self.dt_s, self.method, self.step = n_cells, dt_ms * 1e-3, method, 0
+        n_run = n_cells if n_cells < _SIMD_WIDTH else -(-n_cells // _SIMD_WIDTH) * _SIMD_WIDTH
+        pad = np.minimum(np.arange(n_run), n_cells - 1)
+        rows = _parameter_rows(self.kernel.parameters, values, avail, n_cells, t_offset_s)
+        self.params = np.ascontiguousarray(rows[:, pad])
+        start = initial_state(ketamine_model)
+        self.state = np.array([np.full(n_run, start[name]) for name in self.kernel.states])
+        self.notref = np.ones(n_run, np.int64)
+        self.keys = np.ascontiguousarray(input_keys(seed, n_cells, input_ids)[pad])
+        self.threads = threads or default_threads(n_run)
+        self.n_run, self._pad = n_run, pad
+        self._spk = np.zeros((max(1, _CELL_STEPS_PER_CALL // n_run), n_run), np.int64)
+
+    def row(self, name: str) -> int:
+        return self.kernel.states.index(name)
+
+    def get(self, name: str) -> np.ndarray:
+        """A state variable of every (real) cell, SI units (a copy)."""
+        return self.state[self.row(name), :self.n_cells].copy()
+
+    def set(self, name: str, values) -> None:
+        """Set a state variable of every cell (one value or one per cell, SI units)."""
+        values = np.broadcast_to(np.asarray(values, float), (self.n_cells,))
+        self.state[self.row(name)] = values[self._pad]
+
+    def advance(self, n_steps: int, *, rec_cells=None, rec=None, rec_every: int = 0,
+                rec_step0: int = 0, on_chunk=None):
+        """Run ``n_steps`` steps; return ``(steps, cells)`` of the spikes (global steps).
+
+        ``rec`` (samples x recorded cells) receives ``v`` of ``rec_cells`` at the
+        global steps ``rec_step0 + k*rec_every``; ``on_chunk(step)`` is called
+        after every kernel call. Raises :class:`SimulationError` on a blow-up.
+        """
+        steps, cells, done = [], [], 0
+        v_row = self.row("v")
+        while done < n_steps:
+            m = min(len(self._spk), n_steps - done)
+            self.kernel.run(m, self.step, self.dt_s, self.state, self.params, self.keys,
+                            self.notref, self._spk, self.threads, rec_var=v_row,
+                            rec_every=rec_every, rec_step0=rec_step0, rec_cells=rec_cells,
+                            rec=rec)
+            rows, who = np.nonzero(self._spk[:m, :self.n_cells])
+            steps.append(rows + self.step)
+            cells.append(who)
+            self.step += m
+            done += m
+            v = self.state[v_row, :self.n_cells]
+            ok = np.isfinite(v) & (np.abs(v) < 0.5)
+            if not np.all(ok):
+                bad = np.flatnonzero(~ok)
+                raise SimulationError(
+                    f"numerical blow-up by t = {self.step * self.dt_s:g} s: the membrane "
+                    f"potential of {bad.size} cell(s) (first: {bad[:5].tolist()}) became "
+                    f"non-finite or exceeded 500 mV with method {self.method!r} at dt = "
+                    f"{self.dt_s * 1e3:g} ms; use a smaller dt or check the parameters")
+            if on_chunk is not None:
+                on_chunk(self.step)
+        if not steps:
+            return np.zeros(0, int), np.zeros(0, int)
+        return np.concatenate(steps), np.concatenate(cells)
+
+
 def _run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
               progress, ketamine_model, input_ids, threads):
-    from .engine import default_threads, kernel
-
-    equations = None if ketamine_model == "hill" else full_equations(ketamine_model)
-    kern = kernel(method, equations, announce=progress is not False)
     dt_s = dt_ms * 1e-3
-    # From 8 cells on, pad to a multiple of the SIMD width with copies of the last cell
-    # (ignored), so that no cell falls into the slow scalar tail of a vector loop.
-    n_run = n_cells if n_cells < _SIMD_WIDTH else -(-n_cells // _SIMD_WIDTH) * _SIMD_WIDTH
-    pad = np.minimum(np.arange(n_run), n_cells - 1)
-    params = _parameter_rows(kern.parameters, values, avail, n_cells, n_warm * dt_s)[:, pad]
-    params = np.ascontiguousarray(params)
-    start = initial_state(ketamine_model)
-    state = np.array([np.full(n_run, start[name]) for name in kern.states])
-    notref = np.ones(n_run, np.int64)
-    keys = np.ascontiguousarray(input_keys(seed, n_cells, input_ids)[pad])
-    threads = threads or default_threads(n_run)
-    total = n_warm + n_rec
-    per_call = max(1, min(total, _CELL_STEPS_PER_CALL // n_run))
-    spk = np.zeros((per_call, n_run), np.int64)
+    pop = FastPopulation(values, avail, n_cells, seed, dt_ms, method,
+                         ketamine_model=ketamine_model, input_ids=input_ids, threads=threads,
+                         t_offset_s=n_warm * dt_s, announce=progress is not False)
     n_samples = -(-n_rec // rec_every) if len(cells) else 0
     rec = np.full((n_samples, len(cells)), np.nan)
-    v_row = kern.states.index("v")
-    spike_steps, spike_cells = [], []
-    bar = _Progress(progress, total * dt_s)
+    bar = _Progress(progress, (n_warm + n_rec) * dt_s)
     try:
-        step = 0
-        while step < total:
-            m = min(per_call, total - step)
-            kern.run(m, step, dt_s, state, params, keys, notref, spk, threads, rec_var=v_row,
-                     rec_every=rec_every if n_samples else 0, rec_step0=n_warm,
-                     rec_cells=cells, rec=rec)
-            rows, who = np.nonzero(spk[:m, :n_cells])
-            spike_steps.append(rows + step)
-            spike_cells.append(who)
-            step += m
-            v = state[v_row, :n_cells]
-            if not np.all(np.isfinite(v) & (np.abs(v) < 0.5)):
-                bad = np.flatnonzero(~(np.isfinite(v) & (np.abs(v) < 0.5)))
-                raise SimulationError(
-                    f"numerical blow-up by t = {step * dt_s:g} s: the membrane potential of "
-                    f"{bad.size} cell(s) (first: {bad[:5].tolist()}) became non-finite or "
-                    f"exceeded 500 mV with method {method!r} at dt = {dt_ms:g} ms; use a "
-                    "smaller dt or check the parameters")
-            bar.update(step * dt_s)
+        steps, who = pop.advance(n_warm + n_rec, rec_cells=cells, rec=rec,
+                                 rec_every=rec_every if n_samples else 0, rec_step0=n_warm,
+                                 on_chunk=lambda step: bar.update(step * dt_s))
     finally:
         bar.close()
-    steps = np.concatenate(spike_steps)
-    who = np.concatenate(spike_cells)
     keep = steps >= n_warm
     steps, who = steps[keep], who[keep]
     order = np.argsort(who, kind="stable")
@@ -434,7 +479,7 @@ def _run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells,
     if n_samples:
         t_s = np.arange(n_samples) * rec_every * dt_s
         v_mV = rec.T * 1e3
-    return spikes_s, t_s, v_mV, state[v_row, :n_cells] * 1e3
+    return spikes_s, t_s, v_mV, pop.get("v") * 1e3
 
 
 def _run_runtime(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,

@@ -106,7 +106,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import analysis
-from .parameters import PARAMETERS, condition_values, get_parameter
+from .parameters import condition_values, get_parameter
 from .pharmacokinetics import Regimen, regimen
 from .units import to_display, unit_of
 
@@ -130,8 +130,6 @@ _PROBE_K_ON = 0.01  # Hz per uM: probe rates of firing_mode_table (slow: B stays
 _PROBE_K_OFF = 0.01  # Hz
 _PROBE_UM = 1.0
 _EDGE = 1e-3  # block levels 0 and 1 are measured at 1e-3 and 1 - 1e-3
-_CELL_STEPS_PER_CALL = 1_000_000  # fast engine: cell-steps per kernel call
-_SIMD = 8  # cells per vector of the fast engine
 
 
 # --- input checks -------------------------------------------------------------------------
@@ -277,66 +275,36 @@ def _simulate(values: dict, ket_uM: np.ndarray, block0: np.ndarray, input_ids: n
     """Run the trapping model with a per-cell initial block and read the block state
     every ``sample_s`` (the fast engine's kernel, driven directly)."""
     from .drugs import DRUGS, availability
-    from .engine import default_threads, kernel
-    from .model import full_equations, initial_state, input_keys
-    from .simulation import DEFAULT_DT_MS, DEFAULT_METHOD, SimulationError
+    from .simulation import DEFAULT_DT_MS, FastPopulation
 
     n = len(ket_uM)
-    dt_s = (DEFAULT_DT_MS if dt_ms is None else dt_ms) * 1e-3
-    kern = kernel(DEFAULT_METHOD, full_equations("trapping"))
+    dt_ms = DEFAULT_DT_MS if dt_ms is None else dt_ms
+    dt_s = dt_ms * 1e-3
     avail = availability({DRUGS["ketamine"]: ket_uM}, values, n, "trapping")
     n_warm = int(round(warmup_s / dt_s))
     per_sample = max(1, int(round(sample_s / dt_s)))
     n_samples = max(1, int(round(duration_s / sample_s)))
-    # pad to whole SIMD vectors with copies of the last cell (ignored), as simulate() does
-    n_run = n if n < _SIMD else -(-n // _SIMD) * _SIMD
-    pad = np.minimum(np.arange(n_run), n - 1)
-    params = np.empty((len(kern.parameters), n_run))
-    for j, name in enumerate(kern.parameters):
-        if name == "t_offset":
-            params[j] = n_warm * dt_s
-        elif name in avail:
-            params[j] = np.asarray(avail[name], float)[pad]
-        else:
-            params[j] = (np.asarray(values[name], float)[pad]
-                         * float(unit_of(PARAMETERS[name].unit)))
-    start = initial_state("trapping")
-    state = np.array([np.full(n_run, start[name], float) for name in kern.states])
-    row = {name: i for i, name in enumerate(kern.states)}
-    state[row["s_trap"]] = np.asarray(block0, float)[pad]
-    notref = np.ones(n_run, np.int64)
-    keys = np.ascontiguousarray(input_keys(seed, n, input_ids)[pad])
-    threads = threads or default_threads(n_run)
-    per_call = max(1, min(max(n_warm, per_sample), _CELL_STEPS_PER_CALL // n_run))
-    spk = np.zeros((per_call, n_run), np.int64)
+    pop = FastPopulation(values, avail, n, seed, dt_ms, ketamine_model="trapping",
+                         input_ids=input_ids, threads=threads, t_offset_s=n_warm * dt_s)
+    pop.set("s_trap", block0)
     steps, cells = [], []
 
-    def advance(step0: int, count: int) -> None:
-        done = 0
-        while done < count:
-            m = min(per_call, count - done)
-            kern.run(m, step0 + done, dt_s, state, params, keys, notref, spk, threads)
-            rows, who = np.nonzero(spk[:m, :n])
-            steps.append(rows + step0 + done)
-            cells.append(who)
-            done += m
-        v = state[row["v"], :n]
-        if not np.all(np.isfinite(v) & (np.abs(v) < 0.5)):
-            raise SimulationError("numerical blow-up in the trapping model (non-finite or "
-                                  "runaway membrane potential); use a smaller dt or check "
-                                  "the parameters")
+    def advance(count: int) -> None:
+        more_steps, more_cells = pop.advance(count)
+        steps.append(more_steps)
+        cells.append(more_cells)
 
     def read():
-        s, blk, trap = (state[row[k], :n] for k in ("s", "s_blk", "s_trap"))
-        return blk + trap, blk.copy(), trap.copy(), s + blk
+        s, blk, trap = (pop.get(k) for k in ("s", "s_blk", "s_trap"))
+        return blk + trap, blk, trap, s + blk
 
-    advance(0, n_warm)
+    advance(n_warm)
     samples = [read()]
-    for k in range(n_samples):
-        advance(n_warm + k * per_sample, per_sample)
+    for _ in range(n_samples):
+        advance(per_sample)
         samples.append(read())
-    steps_all = np.concatenate(steps) if steps else np.zeros(0, int)
-    who_all = np.concatenate(cells) if cells else np.zeros(0, int)
+    steps_all = np.concatenate(steps)
+    who_all = np.concatenate(cells)
     keep = steps_all >= n_warm
     rec_steps, rec_who = steps_all[keep] - n_warm, who_all[keep]
     spikes_s = [np.sort(rec_steps[rec_who == i]) * dt_s for i in range(n)]
