@@ -150,3 +150,17 @@ def test_overrides_change_the_curves():
 def test_bad_input_is_rejected_by_name(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_steady_state_iv_nmda_softens_the_whole_cell_slope():
+    from brian2 import mV
+
+    from habmodel.curves import steady_state_iv
+
+    table = steady_state_iv("depressed", (0.0, 0.11), np.arange(-85.0, -59.0, 1.0) * mV)
+    slope = table.pivot(index="v_mV", columns="s", values="slope_nS")
+    assert (slope[0.11] < slope[0.0]).all()  # NMDA adds negative slope below threshold
+    current = table.pivot(index="v_mV", columns="s", values="I_pA")
+    assert (current[0.11] < current[0.0]).all()  # and inward current
+    with pytest.raises(ValueError, match="open_fractions"):
+        steady_state_iv("depressed", (1.5,))

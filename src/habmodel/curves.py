@@ -28,7 +28,8 @@ from .parameters import PARAMETERS, condition_values, get_parameter
 from .units import to_display, unit_of
 
 __all__ = ["evaluate", "gate_steady_state", "nmda_iv", "negative_slope_region",
-           "t_channel_gating", "h_activation", "potassium_reversal", "DEFAULT_V"]
+           "steady_state_iv", "t_channel_gating", "h_activation", "potassium_reversal",
+           "DEFAULT_V"]
 
 #: Default membrane-potential grid of the voltage curves (mV).
 DEFAULT_V = np.round(np.arange(-120.0, 20.0001, 0.5), 6)
@@ -218,6 +219,46 @@ def nmda_iv(mg=("0 mM", "0.5 mM", "1 mM", "2 mM"), v=None, *, open_fraction: flo
             "Mg_mM": mg_mM, "v_mV": v_mV, "B_Mg": block,
             "g_NMDA_mS_cm2": g_max * float(open_fraction) * block,
             "I_NMDA_uA_cm2": current, "slope_mS_cm2": slope, "negative_slope": slope < 0}))
+    return pd.concat(frames, ignore_index=True)
+
+
+_GATES = ("m", "h", "n", "p", "h_T", "r")
+_CURRENTS = ("I_Na", "I_K", "I_M", "I_KL", "I_NaL", "I_T", "I_h", "I_SK", "I_NMDA")
+
+
+def steady_state_iv(condition: str = "depressed", open_fractions=(0.0, 0.05, 0.11, 0.15),
+                    v=None, *, overrides: dict | None = None) -> pd.DataFrame:
+    """Whole-cell steady-state I-V: the sum of the ionic currents with every gate, and the
+    Ca2+ pool, at its steady state, the NMDA channels held at open fraction ``s``.
+
+    A region of negative slope means the cell is regenerative there: a small
+    depolarisation lets in more inward current (why NMDA makes each burst
+    regenerative, notebook 03).
+
+    Returns
+    -------
+    DataFrame
+        ``condition, s, v_mV, I_pA`` (inward negative) and ``slope_nS`` (dI/dV).
+    """
+    v_mV = _v_grid(v)
+    to_pA = _si_parameters(condition, overrides)["area"] * 1e12  # A/m2 -> pA for this cell
+    frames = []
+    for s in np.atleast_1d(np.asarray(open_fractions, float)):
+        if not 0 <= s <= 1:
+            raise ValueError(f"open_fractions: expected values in [0, 1], got {s:g}")
+        state = {"v": v_mV * 1e-3, "s": float(s), "x": 0.0, "s_AMPA": 0.0}
+        for gate in _GATES:
+            state[gate], _ = gate_steady_state(gate, v_mV, condition=condition,
+                                               overrides=overrides)
+        f0, f1 = (evaluate("dc/dt", {**state, "c": c}, condition=condition,
+                           overrides=overrides) for c in (0.0, 1.0))
+        state["c"] = f0 / (f0 - f1)  # dc/dt is linear in c
+        total = sum(np.broadcast_to(evaluate(name, state, condition=condition,
+                                             overrides=overrides), v_mV.shape) * to_pA
+                    for name in _CURRENTS)
+        slope = np.gradient(total, v_mV) if v_mV.size > 1 else np.full(v_mV.shape, np.nan)
+        frames.append(pd.DataFrame({"condition": condition, "s": float(s), "v_mV": v_mV,
+                                    "I_pA": total, "slope_nS": slope}))
     return pd.concat(frames, ignore_index=True)
 
 

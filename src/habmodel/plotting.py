@@ -3,6 +3,11 @@
 Every function returns a :class:`matplotlib.figure.Figure`; save it with
 :func:`save_figure`, which writes each format to a temporary file first and
 renames it into place, so a figure file is never left half written.
+
+Figures are drawn and saved in the style of :mod:`habmodel.style` (projector-sized
+text, the colour-blind-safe palette: a trace has the colour of its condition or
+drug, spikes in bursts are marked in the colour of the burst mode), applied
+locally: matplotlib's global settings are never changed.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import analysis
+from . import analysis, style
 from .io import condition_label
 
-__all__ = ["first_burst_window", "plot_conditions", "plot_trace", "save_figure"]
+__all__ = ["draw_trace", "first_burst_window", "plot_conditions", "plot_trace", "save_figure"]
 
-_BURST_COLOR = "tab:red"
+_BURST_COLOR = style.PALETTE["burst"]
 
 
 def _trace(result, cell: int):
@@ -35,17 +40,42 @@ def _trace(result, cell: int):
 
 def _draw(ax, result, cell: int, zoom=None) -> None:
     t, v = _trace(result, cell)
-    ax.plot(t, v, color="black", lw=0.6)
+    color = style.label_color(_cell_label(result, cell))
+    ax.plot(t, v, color=color, lw=0.9 if zoom is None else 1.4)
     spikes = np.asarray(result.spikes_s[cell], float)
     in_burst = analysis.burst_mask(spikes, result.criteria)
-    top = float(np.nanmax(v)) + 5 if v.size else 40.0
+    top = float(np.nanmax(v)) + 6 if v.size else 40.0
+    if zoom is not None:
+        shown = (spikes >= zoom[0]) & (spikes <= zoom[1])
+        in_burst = in_burst & shown
     if in_burst.any():
-        ax.plot(spikes[in_burst], np.full(in_burst.sum(), top), "v", ms=4,
+        ax.plot(spikes[in_burst], np.full(in_burst.sum(), top), "v", ms=6,
                 color=_BURST_COLOR, label="spike in a burst")
     ax.set_xlim(*(zoom if zoom is not None else (0.0, result.duration_s)))
     ax.set_ylabel("membrane potential (mV)")
 
 
+def _cell_label(result, cell: int) -> str:
+    """The condition and the drugs that this cell actually got (concentration > 0)."""
+    drugs = {}
+    for name, conc in result.drugs_uM.items():
+        conc = np.atleast_1d(np.asarray(conc, float))
+        value = float(conc[cell] if conc.size > cell else conc[0])
+        if value > 0:
+            drugs[name] = value
+    return condition_label(result.condition, drugs)
+
+
+def draw_trace(ax, result, cell: int = 0, zoom=None) -> None:
+    """Draw one recorded cell's trace into ``ax``, spikes in bursts marked (no title, legend).
+
+    The trace has the colour of its condition or drug (:func:`habmodel.style.label_color`).
+    Call it inside :func:`habmodel.style.context` to get the style's fonts.
+    """
+    _draw(ax, result, cell, zoom)
+
+
+@style.styled
 def plot_trace(result, cell: int = 0, ax=None, zoom=None) -> Figure:
     """Voltage trace of one recorded cell, with the spikes that belong to bursts marked.
 
@@ -66,7 +96,7 @@ def plot_trace(result, cell: int = 0, ax=None, zoom=None) -> Figure:
     """
     new = ax is None
     if new:
-        fig = Figure(figsize=(9, 3.4), layout="constrained")
+        fig = Figure(figsize=(10, 3.8), layout="constrained")
         ax = fig.add_subplot()
     _draw(ax, result, cell, zoom)
     ax.set_xlabel("time (s)")
@@ -75,12 +105,13 @@ def plot_trace(result, cell: int = 0, ax=None, zoom=None) -> Figure:
         fig.text(0.5, 0.0, _caption(result), ha="center", va="top", fontsize="small",
                  wrap=True)
     elif ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize="small")
+        ax.legend(loc="best")
     return ax.figure
 
 
 def _caption(result) -> str:
-    return f"Red triangles: spikes in bursts; {result.criteria.describe()}."
+    return (f"Trace colour: condition or drug; dark triangles: spikes in bursts "
+            f"({result.criteria.describe()}).")
 
 
 def first_burst_window(result, cell: int, before: float = 0.05, after: float = 0.15):
@@ -94,6 +125,7 @@ def first_burst_window(result, cell: int, before: float = 0.05, after: float = 0
             min(result.duration_s, spikes[stop - 1] + after))
 
 
+@style.styled
 def plot_conditions(results: dict, zoom_window=(0.0, 0.5), cell: int | None = None) -> Figure:
     """One row per condition: the full trace (left) and a zoom on one burst (right).
 
@@ -114,7 +146,7 @@ def plot_conditions(results: dict, zoom_window=(0.0, 0.5), cell: int | None = No
     if not results:
         raise ValueError("results: expected at least one {label: SimulationResult}")
     n = len(results)
-    fig = Figure(figsize=(11, 2.2 * n + 0.6), layout="constrained")
+    fig = Figure(figsize=(12, 2.4 * n + 0.8), layout="constrained")
     axes = fig.subplots(n, 2, squeeze=False, sharey=True,
                         gridspec_kw={"width_ratios": (3, 1)})
     for row, (label, result) in zip(axes, results.items(), strict=False):
@@ -122,12 +154,12 @@ def plot_conditions(results: dict, zoom_window=(0.0, 0.5), cell: int | None = No
         which = cell if cell is not None else int(recorded[0]) if recorded.size else 0
         _draw(row[0], result, which)
         full = condition_label(result.condition, result.drugs_uM)
-        row[0].set_title(label if label == full else f"{label} ({full})", loc="left",
-                         fontsize="medium")
+        row[0].set_title(label if label == full else f"{label} ({full})", loc="left")
+        row[0].set_ylabel("V (mV)")
         burst = first_burst_window(result, which)
         _draw(row[1], result, which, zoom=burst or tuple(zoom_window))
         row[1].set_ylabel("")
-        row[1].set_title("first burst" if burst else "zoom (no burst)", fontsize="medium")
+        row[1].set_title("first burst" if burst else "zoom (no burst)")
     axes[-1][0].set_xlabel("time (s)")
     axes[-1][1].set_xlabel("time (s)")
     fig.text(0.5, 0.0, _caption(next(iter(results.values()))), ha="center", va="top",
@@ -152,7 +184,8 @@ def save_figure(fig: Figure, path_without_suffix, formats=("png", "svg"), dpi: i
         os.close(handle)
         try:
             metadata = {"Date": None} if fmt in ("svg", "pdf") else None
-            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+            with style.context():  # SVG ids and fonts as in the style: reproducible files
+                fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except BaseException:
