@@ -64,6 +64,9 @@ class Sizes:
     jitter_cells: int
     jitter_s: float
     jitter_doses_uM: tuple
+    trap_cells: int = 4
+    trap_window: str = "4 s"
+    trap_blocks: tuple = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 FULL = Sizes(
@@ -78,7 +81,8 @@ QUICK = Sizes(
     trace_s=1.0, panel_cells=3, panel_s=1.5, dose_cells=2, dose_s=1.5,
     doses_uM=(0.0, 0.3, 0.5, 1.0, 2.0, 10.0), rebound_cells=2, rebound_pA=(-10.0, -20.0),
     rebound_ms=(500.0,), map_k_o=(2.5, 3.0, 3.5, 4.0, 5.0), map_g=(0.0, 1.0, 2.3, 3.5),
-    map_s=1.5, jitter_cells=8, jitter_s=1.5, jitter_doses_uM=(1.0, 10.0))
+    map_s=1.5, jitter_cells=8, jitter_s=1.5, jitter_doses_uM=(1.0, 10.0),
+    trap_cells=2, trap_window="2 s", trap_blocks=(0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.0))
 
 #: Ketamine doses of the firing-mode map (uM).
 MAP_DOSES_UM = (0.0, 1.0, 3.0, 10.0)
@@ -273,6 +277,62 @@ def fig_curves(sizes: Sizes):
                  "and depressed conditions marked.")
 
 
+def _trapping_caption() -> str:
+    p = habmodel.PARAMETERS
+    rates = ", ".join(f"{name} {p[name].default:g} {p[name].unit}"
+                      for name in ("k_on_ket", "k_off_ket", "V_off_ket", "ket_Mg_competition"))
+    return (f"Kinetic ketamine block with trapping (ketamine_model='trapping'; {rates}; "
+            "habmodel.trapping)")
+
+
+def fig_use_dependence(sizes: Sizes):
+    """Use-dependence: block develops faster in a more active cell (full simulations)."""
+    from habmodel import trapping
+
+    duration = "10 s" if sizes.trap_cells < 4 else "30 s"
+    summary = trapping.use_dependence("10 uM", duration=duration, n_cells=sizes.trap_cells,
+                                      seed=SEED)
+    fig = trapping.plot_use_dependence(summary)
+    return fig, (f"Use-dependence of the ketamine block (10 uM from t = 0) in depressed cells "
+                 "that are quiet, driven harder by glutamate or depolarised: the blocked "
+                 "fraction of the synaptic NMDA channels over time and its onset rate. "
+                 f"{_trapping_caption()}. {sizes.trap_cells} cells per arm, {duration} after a "
+                 f"0.5 s warm-up, seed {SEED}, fast engine (rk4, dt 0.05 ms). {_criteria()}.")
+
+
+def fig_washout(sizes: Sizes):
+    """Washout: a quiet cell keeps its trapped block for hours; activity releases it."""
+    from habmodel import trapping
+
+    table = trapping.washout("10 uM", n_cells=sizes.trap_cells, window=sizes.trap_window,
+                             blocks=sizes.trap_blocks, seed=SEED)
+    fig = trapping.plot_washout(table)
+    summary = trapping.washout_summary(table, "3 h").set_index("washout_arm")
+    halves = "; ".join(f"{arm}: half the block lost after {row['half_time_h']:.1f} h"
+                       for arm, row in summary.iterrows())
+    return fig, (f"Ketamine 10 uM for 30 min into a stimulated depressed cell, then washout "
+                 f"(free drug gone) and 24 h with the cell quiet or stimulated ({halves}). "
+                 "Block by the reduced model (block rates per firing mode measured in "
+                 f"{sizes.trap_window} full-simulation windows at {len(sizes.trap_blocks)} block "
+                 f"levels, {sizes.trap_cells} cells each, seed {SEED}). {_trapping_caption()}. "
+                 f"{_criteria()}.")
+
+
+def fig_day_course(sizes: Sizes):
+    """24 h after one dose, mouse and human half-lives, with and without stimulation."""
+    from habmodel import trapping
+
+    table = trapping.day_course(n_cells=sizes.trap_cells, window=sizes.trap_window,
+                                blocks=sizes.trap_blocks, seed=SEED)
+    fig = trapping.plot_day_course(table)
+    return fig, ("Brain ketamine, NMDA block and burst suppression over 24 h after one dose "
+                 "(mouse 10 mg/kg i.p., half-life 13 min; human 0.5 mg/kg i.v. over 40 min, "
+                 "half-life 3 h, plasma peak 0.78 uM; habmodel.pharmacokinetics), with the LHb "
+                 "quiet or stimulated (NMDA drive x4) at the times marked. Reduced model on "
+                 f"{sizes.trap_window} full-simulation windows, {sizes.trap_cells} cells, seed "
+                 f"{SEED}. {_trapping_caption()}. {_criteria()}.")
+
+
 FIGURES = {
     "traces": fig_traces,
     "panel": fig_panel,
@@ -282,6 +342,9 @@ FIGURES = {
     "jitter": fig_jitter,
     "curves": fig_curves,
     "nmda_slope": fig_nmda_slope,
+    "use_dependence": fig_use_dependence,
+    "washout": fig_washout,
+    "day_course": fig_day_course,
 }
 VALIDATION = "validation"
 
