@@ -282,7 +282,7 @@ def _trapping_caption() -> str:
     rates = ", ".join(f"{name} {p[name].default:g} {p[name].unit}"
                       for name in ("k_on_ket", "k_off_ket", "V_off_ket", "ket_Mg_competition"))
     return (f"Kinetic ketamine block with trapping (ketamine_model='trapping'; {rates}; "
-            "habmodel.trapping)")
+            f"habmodel.trapping). {_conditions()}")
 
 
 def fig_use_dependence(sizes: Sizes):
