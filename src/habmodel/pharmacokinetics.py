@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .style import styled
 from .units import to_display
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -343,6 +344,8 @@ def time_course(dose=None, species: str = "human", route: str | None = None, *,
 
 
 
+
+@styled
 def plot_time_course(table: pd.DataFrame, *, log: bool = False) -> Figure:
     """Brain ketamine over time, one line per species/dose (a :func:`time_course` table,
     or several concatenated). Returns a :class:`matplotlib.figure.Figure` (no pyplot)."""
@@ -352,7 +355,7 @@ def plot_time_course(table: pd.DataFrame, *, log: bool = False) -> Figure:
     if not isinstance(table, pd.DataFrame) or not need <= set(table.columns):
         raise ValueError(f"table: expected a time_course() DataFrame (columns "
                          f"{', '.join(sorted(need))})")
-    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    fig = Figure(figsize=(8, 4.6), layout="constrained")
     ax = fig.subplots()
     for (species, route, dose), group in table.groupby(["species", "route", "dose_mg_per_kg"],
                                                         sort=False):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .. import style
 from .reduced import reduced_model_error
 
 # --- figures ----------------------------------------------------------------------------------
@@ -17,9 +18,10 @@ def _colors(labels) -> dict:
     return {label: _ARM_COLORS[i % len(_ARM_COLORS)] for i, label in enumerate(labels)}
 
 
+@style.styled
 def plot_use_dependence(summary: pd.DataFrame) -> Figure:
     """Block onset at each activity level (a :func:`use_dependence` table)."""
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    fig = Figure(figsize=(12, 4.6), layout="constrained")
     left, right = fig.subplots(1, 2)
     arms = list(dict.fromkeys(summary["arm"]))
     colors = _colors(arms)
@@ -37,9 +39,10 @@ def plot_use_dependence(summary: pd.DataFrame) -> Figure:
     return fig
 
 
+@style.styled
 def plot_validation(comparison: pd.DataFrame, title: str = "") -> Figure:
     """Full simulation vs reduced model (a :func:`validate_reduced_model` table)."""
-    fig = Figure(figsize=(5, 3.6), layout="constrained")
+    fig = Figure(figsize=(7, 4.6), layout="constrained")
     ax = fig.subplots()
     t = comparison["time_s"]
     full = comparison["blocked_full"] * 100
@@ -55,9 +58,10 @@ def plot_validation(comparison: pd.DataFrame, title: str = "") -> Figure:
     return fig
 
 
+@style.styled
 def plot_washout(table: pd.DataFrame) -> Figure:
     """Block and burst suppression after washout, per washout arm (a :func:`washout` table)."""
-    fig = Figure(figsize=(7, 5.5), layout="constrained")
+    fig = Figure(figsize=(10, 7.5), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     arms = list(dict.fromkeys(table["washout_arm"]))
     colors = _colors(arms)
@@ -78,10 +82,11 @@ def plot_washout(table: pd.DataFrame) -> Figure:
     return fig
 
 
+@style.styled
 def plot_day_course(table: pd.DataFrame) -> Figure:
     """Concentration, block and burst suppression over a day (a :func:`day_course` table)."""
     species = list(dict.fromkeys(table["species"]))
-    fig = Figure(figsize=(4.5 * len(species), 7.5), layout="constrained")
+    fig = Figure(figsize=(6.5 * len(species), 10), layout="constrained")
     axes = np.atleast_2d(fig.subplots(3, len(species), sharex=True, squeeze=False))
     arms = list(dict.fromkeys(table["stim_arm"]))
     colors = _colors(arms)
