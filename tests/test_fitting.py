@@ -96,3 +96,12 @@ def test_no_degrees_of_freedom_no_ci():
     fit = fit_hill([0.0, 1.0, 3.0], [4.0, 3.0, 0.5])
     assert "degrees of freedom" in fit.reason
     assert all(math.isnan(x) for x in fit.ci95_uM)
+
+
+def test_an_undetermined_interval_is_nan_with_a_reason_not_an_overflow():
+    """Coarse, step-like data (a 3-cell dose-response): the covariance is huge."""
+    fit = fit_hill(np.array([0, 0.1, 0.3, 1, 2, 3, 5, 10, 30.0]),
+                   np.array([3, 3, 3.67, 0.67, 0, 0, 0, 0, 0]))
+    assert 0.3 < fit.ic50_uM < 2
+    assert all(math.isnan(x) for x in fit.ci95_uM)
+    assert fit.reason

@@ -131,6 +131,11 @@ def _half_crossing(doses, response, top, bottom):
     return 10 ** (x0 + frac * (x1 - x0))
 
 
+#: Half-width (decades of dose) beyond which a confidence interval is reported as
+#: undetermined (NaN, with a reason) instead of as absurd bounds.
+_MAX_CI_DECADES = 3.0
+
+
 def fit_hill(doses_uM, response, *, top: float | None = None,
              bottom: float | None = 0.0) -> HillFit:
     """Fit a decreasing Hill curve to a dose-response.
@@ -257,10 +262,14 @@ def fit_hill(doses_uM, response, *, top: float | None = None,
         else:
             cov = np.linalg.inv(jtj) * s2
             se = math.sqrt(max(float(cov[0, 0]), 0.0))
+            q = float(student_t.ppf(0.975, dof))
             if not math.isfinite(se):
                 reason = "non-finite covariance: no confidence interval"
+            elif q * se > _MAX_CI_DECADES:
+                reason = (f"the 95 % confidence interval spans more than "
+                          f"{2 * _MAX_CI_DECADES:g} decades of dose: the IC50 is not determined "
+                          "by these data")
             else:
-                q = float(student_t.ppf(0.975, dof))
                 log_ic50 = math.log10(ic50)
                 ci = (10 ** (log_ic50 - q * se), 10 ** (log_ic50 + q * se))
     return HillFit(ic50_uM=float(ic50), hill_n=float(n), ci95_uM=ci, top=float(tp),
