@@ -255,7 +255,7 @@ def kernel(method: str = "rk4", equations: str | None = None, *,
                 if not (folder / "kernel.so").exists():  # another process may have built it
                     if announce:
                         print(f"habmodel: compiling the fast engine ({method}), once for this "
-                              "model and machine (about 15 s) ...", file=sys.stderr, flush=True)
+                              "model and machine (a few seconds) ...", file=sys.stderr, flush=True)
                     _build(folder, key, what, method, equations)
         layout = json.loads((folder / "layout.json").read_text())
         lib = ctypes.CDLL(str(folder / "kernel.so"))
