@@ -304,3 +304,15 @@ def test_run_validation_pipeline(monkeypatch):
     assert all(isinstance(r.passed, bool) and r.measured and r.target for r in results)
     table = validation_markdown(results)
     assert table.count("\n") == len(results) + 2
+
+
+@pytest.mark.slow
+def test_protocols_take_parameter_overrides():
+    """overrides= reaches every cell (g_NMDA = 0 stops the depressed bursting); a
+    parameter the protocol varies itself is refused."""
+    table = experiments.dose_response("ketamine", [0, 1, 3] * uM, "depressed", n_cells=2,
+                                      duration="1 s", overrides={"g_NMDA": "0 mS/cm2"})
+    assert (table["bursts_per_s"] == 0).all()
+    with pytest.raises(ValueError, match="K_o: this protocol sets it itself"):
+        experiments.mode_map([2.75, 5] * mM, [0, 2.3] * msiemens / cm**2, ["0 uM"],
+                             duration="0.5 s", overrides={"K_o": "3 mM"})

@@ -119,3 +119,22 @@ def test_flags_override_the_file(tmp_path, run_cli, one_line_error):
     assert record.run["cells"] == 2 and record.run["seed"] == 9
     assert record.run["condition"] == "depressed" and record.run["duration"] == 0.2
     assert record.parameters["g_T"] == 1.6
+
+
+@pytest.mark.slow
+def test_simulate_arguments_repeat_a_recorded_run(tmp_path, run_cli):
+    import numpy as np
+
+    import habmodel
+
+    out = tmp_path / "run"
+    assert run_cli(["simulate", "--condition", "depressed", "--cells", 3, "--duration", "0.5s",
+                    "--seed", 6, "--drug", "ketamine=0.4uM", "--jitter", "0.1", "--out", out,
+                    "--quiet"])[0] == 0
+    args = read_params(out / "params.toml").simulate_arguments()
+    assert args["n_cells"] == 3 and args["seed"] == 6 and args["condition"] == "depressed"
+    again = habmodel.simulate(**args, progress=False)
+    recorded = np.loadtxt(out / "spikes.csv", delimiter=",", skiprows=1, ndmin=2)
+    times = np.concatenate(again.spikes_s)
+    assert len(times) == len(recorded) > 0
+    np.testing.assert_allclose(np.sort(times), np.sort(recorded[:, 1]), rtol=0, atol=1e-12)

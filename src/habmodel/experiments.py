@@ -24,8 +24,11 @@ means exactly that. Different identities get independent input.
 Burst criteria are those of :data:`habmodel.analysis.DEFAULT_CRITERIA` unless
 ``criteria`` is given (state them in every caption: ``criteria.describe()``).
 
-Every protocol passes further keyword arguments (``dt``, ``method``, and
-whatever else :func:`habmodel.simulate` accepts) on to ``simulate``.
+Every protocol passes further keyword arguments (``dt``, ``method``,
+``engine``, ``ketamine_model``, and whatever else :func:`habmodel.simulate`
+accepts) on to ``simulate``; ``overrides={"g_T": "2 mS/cm2"}`` (one value per
+parameter) changes the model of every cell, except a parameter that the
+protocol varies itself (an error).
 
 Dimensional inputs are Brian2 quantities or strings (``"10 uM"``,
 ``[0, 1, 10]*uM``); a wrong dimension is a ``ValueError`` naming the input and
@@ -186,8 +189,28 @@ def _simulate_rows(rows: list[dict], *, duration_s: float, seed: int, jitter: fl
     return table, result
 
 
+def _with_overrides(rows: list[dict], overrides) -> list[dict]:
+    """Every row with the user's ``overrides`` (one value per parameter) added; a name
+    that the protocol itself sets is an error."""
+    base = _scalar_overrides(overrides)
+    if not base:
+        return rows
+    out = []
+    for row in rows:
+        own = row.get("overrides", {})
+        clash = sorted(name for name in base if name in own and own[name] != base[name])
+        if clash:
+            raise ValueError(f"{clash[0]}: this protocol sets it itself; use the protocol's "
+                             "own arguments to change it")
+        out.append({**row, "overrides": {**base, **own}})
+    return out
+
+
 def _run(plan: _Plan, duration_s: float, seed: int, jitter: float, warmup, criteria,
          options: dict):
+    options = dict(options)
+    rows = _with_overrides(plan.rows, options.pop("overrides", None))
+    plan = _Plan(rows, plan.finish, plan.min_duration_s)
     table, result = _simulate_rows(plan.rows, duration_s=max(duration_s, plan.min_duration_s),
                                    seed=seed, jitter=jitter, warmup=warmup, criteria=criteria,
                                    options=options)
@@ -213,9 +236,11 @@ def _run_merged(plans: dict, duration_s: float, seed: int, warmup=None, criteria
     own jitter fraction (the factors are keyed by the cell identity, so a
     jittered cell is the same cell as in its protocol's own run).
     """
+    options = dict(options or {})
+    base = options.pop("overrides", None)
     rows, owners = [], []
     for name, (plan, jitter) in plans.items():
-        rows.extend({**row, "_jitter": jitter} for row in plan.rows)
+        rows.extend({**row, "_jitter": jitter} for row in _with_overrides(plan.rows, base))
         owners.extend([name] * len(plan.rows))
     duration_s = max([duration_s, *[p.min_duration_s for p, _ in plans.values()]])
     table, result = _simulate_rows(rows, duration_s=duration_s, seed=seed, warmup=warmup,
@@ -342,9 +367,9 @@ def panel_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 # --- 2. dose-response ------------------------------------------------------------------------
 
-def _dose_plan(drug: str, doses, condition: str, n_cells: int, overrides=None) -> _Plan:
+def _dose_plan(drug: str, doses, condition: str, n_cells: int) -> _Plan:
     rows = [{"drug": drug, "dose_uM": float(d), "condition": condition, "cell": c,
-             "drugs": {drug: float(d)} if d > 0 else {}, "overrides": dict(overrides or {})}
+             "drugs": {drug: float(d)} if d > 0 else {}}
             for d in doses for c in range(n_cells)]
     return _Plan(rows, _identity)
 
@@ -395,7 +420,8 @@ def dose_response(drug: str = "ketamine", doses=None, condition: str = "depresse
     doses = (np.array(DEFAULT_DOSES_UM) if doses is None else _doses(doses, "doses"))
     n_cells = _int("n_cells", n_cells, 1)
     seed = _int("seed", seed, 0, 2**63 - 1)
-    plan = _dose_plan(name, doses, condition, n_cells, _scalar_overrides(overrides))
+    plan = _dose_plan(name, doses, condition, n_cells)
+    simulate_options = {**simulate_options, "overrides": overrides}
     return _run(plan, _seconds(duration, "duration"), seed, check_fraction(jitter), warmup,
                 criteria, simulate_options)
 

@@ -55,6 +55,35 @@ class ParamFile:
     parameters: dict = field(default_factory=dict)
     criteria: object = None
 
+    def simulate_arguments(self) -> dict:
+        """Keyword arguments of :func:`habmodel.simulate` for what the file sets.
+
+        ``habmodel.simulate(**read_params("run/params.toml").simulate_arguments())``
+        repeats a recorded run exactly; combine with your own arguments
+        (``{**args, "n_cells": 50}``) for a partial file. Values keep the file's
+        numbers exactly (strings in each parameter's own unit).
+        """
+        def text(value, unit):
+            if isinstance(value, list):
+                return [text(v, unit) for v in value]
+            return repr(float(value)) if unit in ("", "1") else f"{float(value)!r} {unit}"
+
+        names = {"condition": "condition", "cells": "n_cells", "seed": "seed",
+                 "method": "method", "engine": "engine", "ketamine_model": "ketamine_model",
+                 "jitter": "jitter"}
+        out = {names[k]: v for k, v in self.run.items() if k in names}
+        for key, unit in (("duration", "s"), ("warmup", "s"), ("dt", "ms")):
+            if key in self.run:
+                out[key] = text(self.run[key], unit)
+        if self.drugs:
+            out["drugs"] = {name: text(v, "uM") for name, v in self.drugs.items()}
+        if self.parameters:
+            out["overrides"] = {name: text(v, PARAMETERS[name].unit)
+                                for name, v in self.parameters.items()}
+        if self.criteria is not None:
+            out["criteria"] = self.criteria
+        return out
+
 
 def _where(path, table, key=None) -> str:
     return f"{path}: [{table}]" + (f" {key}" if key else "")
