@@ -78,6 +78,9 @@ BAD_INPUTS = [
     (["--engine", "turbo"], ["--engine", "fast"]),
     (["--threads", "0"], ["--threads"]),
     (["--threads", "two"], ["--threads"]),
+    (["--jitter", "1.5"], ["--jitter", "[0, 1)"]),
+    (["--jitter", "-0.1"], ["--jitter"]),
+    (["--ketamine-model", "hil"], ["--ketamine-model", "hill"]),
 ]
 
 

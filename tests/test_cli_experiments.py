@@ -95,3 +95,17 @@ def test_simulate_jitter_gives_the_same_cells_in_every_condition(tmp_path, run_c
     assert run_cli(["simulate", "--cells", 3, "--duration", "0.1s", "--jitter", "0.2",
                     "--out", out, "--quiet"])[0] == 0
     assert "conductance jitter 0.2" in (out / "params.toml").read_text()
+
+
+@pytest.mark.parametrize(("argv", "needles"), [
+    (["params", "--condition", "depresed"], ["--condition", "did you mean 'depressed'"]),
+    (["validate", "--seed", "-1"], ["--seed"]),
+    (["validate", "--engine", "turbo"], ["--engine"]),
+], ids=["params --condition", "validate --seed", "validate --engine"])
+def test_bad_params_and_validate_input(argv, needles, tmp_path, run_cli, one_line_error,
+                                       no_simulation, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, stdout, err = run_cli(argv)
+    assert status == 2 and stdout == ""
+    one_line_error(err, *needles)
+    assert list(tmp_path.iterdir()) == []
