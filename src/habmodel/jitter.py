@@ -8,15 +8,16 @@ uniformly from ``[1 - F, 1 + F]``.
 
 The factor of cell ``i`` and parameter ``name`` depends only on
 ``(seed, i, name)``: it is drawn from ``numpy.random.default_rng([seed, i, 2,
-crc32(name)])`` (the ``2`` keeps these streams apart from the glutamate-input
-streams ``[seed, i, 1]`` of :func:`habmodel.model.glutamate_events`). So cell
-``i`` has the same conductances whatever the population size, the condition
-or the drugs, and adding a conductance to the model does not change the
-factors of the others.
+crc32(name)])`` (independent of the glutamate input, a counter-based hash of
+the seed, the cell and the time step: :func:`habmodel.model.glutamate_counts`).
+So cell ``i`` has the same conductances whatever the population size, the
+condition or the drugs, and adding a conductance to the model does not change
+the factors of the others.
 
-Until ``simulate(..., jitter=F)`` exists, apply it through ``overrides``::
+``habmodel.simulate(..., jitter=F)`` and ``habmodel simulate --jitter F`` use
+these factors; :func:`jitter_overrides` gives them as explicit ``overrides``::
 
-    from habmodel.jitter import conductance_jitter, jitter_overrides
+    from habmodel.jitter import jitter_overrides
     overrides = jitter_overrides(n_cells=100, fraction=0.2, seed=1)
     habmodel.simulate("depressed", n_cells=100, seed=1, overrides=overrides)
 
@@ -42,7 +43,7 @@ CONDUCTANCE_UNIT = "mS/cm2"
 CONDUCTANCES: tuple[str, ...] = tuple(p.name for p in PARAMETERS.values()
                                       if p.unit == CONDUCTANCE_UNIT)
 
-_STREAM = 2  # glutamate input uses stream 1 (habmodel.model.glutamate_events)
+_STREAM = 2  # a stream tag of these factors (kept: changing it would change every cell)
 
 
 def check_fraction(fraction) -> float:
