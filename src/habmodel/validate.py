@@ -28,19 +28,18 @@ import pandas as pd
 from . import analysis
 from .experiments import (
     DEFAULT_SEED,
-    _dose_plan,
-    _drug_set,
-    _jitter_plan,
-    _map_plan,
-    _panel_plan,
-    _rebound_plan,
-    _run_merged,
     fit_dose_response,
     jitter_summary,
     ketamine_created_bursting,
     mode_map_summary,
     rebound_summary,
 )
+from .experiments._core import _run_merged, _seconds
+from .experiments.dose import _dose_plan
+from .experiments.mode_map import _map_plan
+from .experiments.panel import _panel_plan
+from .experiments.population import _jitter_plan
+from .experiments.rebound import _drug_set, _rebound_plan
 from .parameters import condition_values
 
 __all__ = ["ClaimResult", "run_validation", "validation_markdown", "RHYTHMIC_BURSTS_PER_S"]
@@ -97,7 +96,6 @@ _REBOUND_AMP, _REBOUND_STEP = -20.0, 500.0
 
 
 def _tables(sizes: _Sizes, seed: int, options: dict) -> dict[str, pd.DataFrame]:
-    from .experiments import _seconds
 
     plans = {
         "panel": (_panel_plan(sizes.panel_cells, np.array(sizes.panel_doses), 50.0, 2.0,

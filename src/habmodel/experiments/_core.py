@@ -1,0 +1,268 @@
+"""Shared machinery of the protocols: input checks, rows -> one simulate call -> tidy
+table, summaries."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import analysis
+from ..curves import _display_array
+from ..drugs import DRUGS
+from ..jitter import CONDUCTANCES, check_fraction, jitter_factors
+from ..parameters import PARAMETERS, condition_values, get_parameter
+from ..units import to_display, unit_of
+
+#: Per-cell metrics every protocol table carries (as in SimulationResult.metrics).
+METRICS = ("rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst", "intraburst_hz",
+           "mode", "n_spikes", "isi_cv")
+_NUMERIC = ("rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst", "intraburst_hz")
+
+#: The drug-concentration column of each drug of :data:`habmodel.drugs.DRUGS`.
+DRUG_COLUMNS = {name: f"{name}_uM" for name in DRUGS}
+
+DEFAULT_SEED = 2026
+#: Default ketamine doses of the dose-response (uM).
+DEFAULT_DOSES_UM = (0.0, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
+#: Default axes of the mode map: [K+]o (mM) and g_NMDA (mS/cm2).
+DEFAULT_K_O_MM = tuple(np.round(np.arange(2.0, 5.51, 0.25), 6))
+DEFAULT_G_NMDA = tuple(np.round(np.arange(0.0, 4.01, 0.5), 6))
+
+#: Display names of the drugs in condition labels.
+_DRUG_LABEL = {"ketamine": "ketamine", "ap5": "AP5", "mibefradil": "mibefradil"}
+
+
+# --- input checks -------------------------------------------------------------------------
+
+def _int(name: str, value, low: int, high: int = 10**9) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name}: expected an integer, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name}: expected an integer in [{low}, {high}], got {value}")
+    return int(value)
+
+
+def _seconds(value, name: str) -> float:
+    seconds = to_display(value, "s", name)
+    if not seconds > 0:
+        raise ValueError(f"{name}: expected a positive time, got {value!r}")
+    return seconds
+
+
+def _doses(value, name: str) -> np.ndarray:
+    doses = _display_array(value, "uM", name)
+    if np.any(doses < 0):
+        raise ValueError(f"{name}: concentrations must be >= 0 uM, got {doses.tolist()}")
+    return doses
+
+
+def _conc(value, name: str) -> float:
+    conc = to_display(value, "uM", name)
+    if conc < 0:
+        raise ValueError(f"{name}: expected a concentration >= 0 uM, got {value!r}")
+    return conc
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+# --- the common engine: rows -> one simulate call -> tidy table -----------------------------
+
+@dataclass
+class _Plan:
+    """Cells of one protocol (rows) and how to turn their raw table into the protocol table."""
+
+    rows: list[dict]
+    finish: Callable[[pd.DataFrame, object], pd.DataFrame]
+    min_duration_s: float = 0.0
+
+
+def _identity(table, result):
+    return table
+
+
+def _simulate_rows(rows: list[dict], *, duration_s: float, seed: int, jitter: float = 0.0,
+                   warmup=None, criteria=None, options: dict | None = None):
+    """Simulate one cell per row in ONE ``simulate`` call.
+
+    Each row: ``condition`` (named condition), ``cell`` (identity: keys the
+    glutamate input stream, through ``simulate(input_ids=...)``, and the
+    jitter), optional ``drugs`` ``{name: uM}``, ``overrides`` ``{name:
+    value in display unit}`` and ``_jitter`` (this row's jitter fraction,
+    default ``jitter``); any other key becomes a column of the table.
+    Returns ``(table, result)``; the table has a column ``_index`` (the cell's
+    position in the run).
+    """
+    from brian2 import second, uM
+
+    from ..simulation import simulate
+
+    n = len(rows)
+    if n == 0:
+        raise ValueError("nothing to simulate (no cells)")
+    values = {name: np.empty(n) for name in PARAMETERS}
+    for i, row in enumerate(rows):
+        cell_values = condition_values(row["condition"])
+        for name, value in row.get("overrides", {}).items():
+            param = get_parameter(name)
+            param.check(float(value))
+            cell_values[name] = float(value)
+        for name, value in cell_values.items():
+            values[name][i] = value
+    fractions = np.array([check_fraction(row.get("_jitter", jitter)) for row in rows])
+    ids = np.array([row["cell"] for row in rows], int)
+    for fraction in np.unique(fractions[fractions > 0]):
+        chosen = fractions == fraction
+        for name, factor in jitter_factors(ids[chosen], fraction, seed).items():
+            values[name][chosen] = values[name][chosen] * factor
+    defaults = condition_values("control")
+    overrides = {name: arr * unit_of(PARAMETERS[name].unit) for name, arr in values.items()
+                 if not np.all(arr == defaults[name])}
+    drug_names = sorted({name for row in rows for name in row.get("drugs", {})})
+    concentrations = {name: np.array([float(row.get("drugs", {}).get(name, 0.0))
+                                      for row in rows]) for name in drug_names}
+    drugs = {name: conc * uM for name, conc in concentrations.items() if np.any(conc > 0)}
+    result = simulate("control", drugs=drugs or None, n_cells=n, duration=duration_s * second,
+                      seed=seed, overrides=overrides or None, warmup=warmup, criteria=criteria,
+                      input_ids=ids, **(options or {}))
+
+    meta = [{k: v for k, v in row.items() if k not in ("drugs", "overrides")} for row in rows]
+    table = pd.DataFrame(meta)
+    for name, column in DRUG_COLUMNS.items():
+        table[column] = concentrations.get(name, np.zeros(n))
+    table["seed"] = seed
+    table["jitter"] = fractions
+    if np.any(fractions > 0):  # the conductances each cell got (the same cell, every condition)
+        for name in CONDUCTANCES:
+            table[f"jittered_{name}_mS_cm2"] = np.asarray(result.params[name], float)
+    for key in METRICS:
+        table[key] = np.asarray(result.metrics[key])
+    table["_index"] = np.arange(n)
+    return table, result
+
+
+def _scalar_overrides(overrides) -> dict[str, float]:
+    """``{name: value}`` (quantities, strings or numbers) as floats in display units."""
+    out = {}
+    for name, value in (overrides or {}).items():
+        param = get_parameter(name)
+        if np.ndim(value) > 0 and not isinstance(value, str):
+            raise ValueError(f"{name}: expected one value (per-cell values are not supported "
+                             "here)")
+        out[name] = to_display(value, param.unit, name)
+        param.check(out[name])
+    return out
+
+
+def _with_overrides(rows: list[dict], overrides) -> list[dict]:
+    """Every row with the user's ``overrides`` (one value per parameter) added; a name
+    that the protocol itself sets is an error."""
+    base = _scalar_overrides(overrides)
+    if not base:
+        return rows
+    out = []
+    for row in rows:
+        own = row.get("overrides", {})
+        clash = sorted(name for name in base if name in own and own[name] != base[name])
+        if clash:
+            raise ValueError(f"{clash[0]}: this protocol sets it itself; use the protocol's "
+                             "own arguments to change it")
+        out.append({**row, "overrides": {**base, **own}})
+    return out
+
+
+def _run(plan: _Plan, duration_s: float, seed: int, jitter: float, warmup, criteria,
+         options: dict):
+    options = dict(options)
+    rows = _with_overrides(plan.rows, options.pop("overrides", None))
+    plan = _Plan(rows, plan.finish, plan.min_duration_s)
+    table, result = _simulate_rows(plan.rows, duration_s=max(duration_s, plan.min_duration_s),
+                                   seed=seed, jitter=jitter, warmup=warmup, criteria=criteria,
+                                   options=options)
+    return _tidy(plan.finish(table, result))
+
+
+def _tidy(table: pd.DataFrame) -> pd.DataFrame:
+    """Protocol columns first, then seed/jitter, then the metrics; drop private columns."""
+    drop = [c for c in table.columns if c.startswith("_")]
+    if "jitter" in table and not (table["jitter"] > 0).any():  # un-jittered part of a merged run
+        drop += [c for c in table.columns if c.startswith("jittered_")]
+    table = table.drop(columns=drop)
+    tail = ["seed", "jitter", *[m for m in METRICS if m in table.columns]]
+    head = [c for c in table.columns if c not in tail]
+    return table[head + [c for c in tail if c in table.columns]].reset_index(drop=True)
+
+
+def _run_merged(plans: dict, duration_s: float, seed: int, warmup=None, criteria=None,
+                options: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Several protocols in ONE simulate call (used by :mod:`habmodel.validate`).
+
+    ``plans`` maps a name to ``(plan, jitter)``; each plan's cells keep their
+    own jitter fraction (the factors are keyed by the cell identity, so a
+    jittered cell is the same cell as in its protocol's own run).
+    """
+    options = dict(options or {})
+    base = options.pop("overrides", None)
+    rows, owners = [], []
+    for name, (plan, jitter) in plans.items():
+        rows.extend({**row, "_jitter": jitter} for row in _with_overrides(plan.rows, base))
+        owners.extend([name] * len(plan.rows))
+    duration_s = max([duration_s, *[p.min_duration_s for p, _ in plans.values()]])
+    table, result = _simulate_rows(rows, duration_s=duration_s, seed=seed, warmup=warmup,
+                                   criteria=criteria, options=options)
+    out = {}
+    owners = np.array(owners)
+    for name, (plan, _) in plans.items():
+        part = table.loc[owners == name].reset_index(drop=True)
+        out[name] = _tidy(plan.finish(part, result))
+    return out
+
+
+# --- summaries -------------------------------------------------------------------------------
+
+def summarise(table: pd.DataFrame, by) -> pd.DataFrame:
+    """Mean and SD of the metrics and the silent/tonic/burst fractions, per group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A protocol table (one row per cell).
+    by : str or list of str
+        Grouping columns (e.g. ``"label"`` or ``["condition", "ketamine_uM"]``),
+        kept in order of first appearance.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: the ``by`` columns, the other columns that are
+        constant within every group (condition, doses, ...), ``n_cells``,
+        ``<metric>_mean`` and ``<metric>_sd`` (sample SD; NaN-valued cells,
+        e.g. spikes per burst of a cell without bursts, are left out) and
+        ``frac_silent``, ``frac_tonic``, ``frac_burst`` (fractions of cells).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    skip = set(by) | set(METRICS) | {"cell"}
+    candidates = [c for c in table.columns if c not in skip]
+    groups = list(table.groupby(by, sort=False, dropna=False))
+    constant = [c for c in candidates
+                if all(g[c].nunique(dropna=False) <= 1 for _, g in groups)]
+    rows = []
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(by, key, strict=True))
+        row.update({c: group[c].iloc[0] for c in constant})
+        row["n_cells"] = len(group)
+        for metric in _NUMERIC:
+            values = group[metric].astype(float)
+            row[f"{metric}_mean"] = float(values.mean()) if values.notna().any() else math.nan
+            row[f"{metric}_sd"] = float(values.std(ddof=1)) if values.notna().sum() > 1 \
+                else math.nan
+        fractions = analysis.mode_fractions(group["mode"])
+        row.update({f"frac_{mode}": fractions[mode] for mode in analysis.MODES})
+        rows.append(row)
+    return pd.DataFrame(rows)
