@@ -52,6 +52,9 @@ def test_control_is_tonic_or_silent(panel):
     assert _mean(np.nan_to_num(m["burst_fraction"])) < 0.2, (
         f"control cells burst: burst fraction {m['burst_fraction']}")
     assert set(m["mode"]) <= {"tonic", "silent"}, f"control modes: {m['mode']}"
+    firing = m["rate_hz"][m["mode"] != "silent"]
+    assert len(firing) == 0 or 0.8 <= _mean(firing) <= 10.5, (  # SCIENCE: about 1-10 Hz
+        f"control tonic rate {_mean(firing):.1f} Hz")
 
 
 def test_depressed_bursts_rhythmically(panel):

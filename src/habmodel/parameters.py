@@ -100,7 +100,7 @@ _TABLE = [
     _p("g_Na", "mS/cm2", 50, 0, 500, "fast Na+ conductance", _TM, "spikes"),
     _p("E_Na", "mV", 50, 0, 100, "Na+ reversal potential", "[lit]", "spikes"),
     _p("g_K", "mS/cm2", 5, 0, 200, "delayed-rectifier K+ conductance", _TM, "spikes"),
-    _p("V_T", "mV", -51, -70, -40, "Traub-Miles threshold offset VT (sets the tonic rate)",
+    _p("V_T", "mV", -48, -70, -40, "Traub-Miles threshold offset VT (sets the tonic rate)",
        "Traub & Miles 1991 range; value " + _TUNED, "spikes"),
     _p("g_M", "mS/cm2", 0.04, 0, 5, "slow M-type K+ conductance (spike-frequency adaptation)",
        "Pospischil et al. 2008 [lit]", "spikes"),

@@ -134,13 +134,13 @@ def _claim1(panel) -> ClaimResult:
     rate = _mean(firing["rate_hz"]) if len(firing) else math.nan
     bf = _mean(np.nan_to_num(m["burst_fraction"].to_numpy(float)))
     no_burst = not (m["mode"] == "burst").any()
-    rate_ok = len(firing) == 0 or 0.8 <= rate <= 12
+    rate_ok = len(firing) == 0 or 0.8 <= rate <= 10.5
     return ClaimResult(
         "1", "control: tonic firing or silent",
         f"{_modes(m)}; rate of firing cells {rate:.1f} Hz; spikes in bursts {_pct(bf)} "
         f"(n = {len(m)})",
         "no burst-mode cell, < 20 % of spikes in bursts, tonic rate about 1-10 Hz "
-        "(accepted 0.8-12 Hz)",
+        "(accepted 0.8-10.5 Hz)",
         bool(no_burst and bf < 0.2 and rate_ok))
 
 
