@@ -31,7 +31,8 @@ METRIC_COLUMNS = ["rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst
 @pytest.mark.parametrize("call, message", [
     (lambda: experiments.dose_response(doses=[1, 2] * mV), "doses: expected quantities in uM"),
     (lambda: experiments.dose_response(doses=[1.0, 2.0]), "doses: expected a quantity in uM"),
-    (lambda: experiments.dose_response(doses=[-1, 2] * uM), "doses: concentrations must be >= 0"),
+    (lambda: experiments.dose_response(doses=[-1, 2] * uM),
+     "doses: expected a concentration in \\[0, "),
     (lambda: experiments.dose_response(drug="ketamin"), "did you mean 'ketamine'"),
     (lambda: experiments.dose_response(condition="depresed"), "did you mean 'depressed'"),
     (lambda: experiments.dose_response(duration=3), "duration: expected a quantity in s"),

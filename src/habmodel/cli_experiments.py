@@ -139,7 +139,7 @@ def add_dose_response(sub) -> None:
 def _dose_response(args, argv) -> int:
     import numpy as np
 
-    from .drugs import resolve_drug
+    from .drugs import check_concentration, resolve_drug
     from .experiments import conductance_block, dose_response
     from .io import write_folder
     from .units import to_display
@@ -154,12 +154,9 @@ def _dose_response(args, argv) -> int:
     doses = []
     for text in value_list("--doses", args.doses):
         try:
-            value = to_display(text, "uM", "--doses")
+            doses.append(check_concentration("--doses", to_display(text, "uM", "--doses")))
         except ValueError as err:
             raise UsageError(str(err)) from None
-        if not 0 <= value <= 1e5:
-            raise UsageError(f"--doses: expected concentrations in [0, 1e5] uM, got '{text}'")
-        doses.append(value)
     if len(set(doses)) != len(doses):
         raise UsageError("--doses: a concentration is given twice")
     if len([d for d in doses if d > 0]) < 3:

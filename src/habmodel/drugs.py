@@ -29,7 +29,8 @@ import numpy as np
 from .model import DRUG_TARGETS, KETAMINE_MODELS
 from .parameters import _unknown
 
-__all__ = ["Drug", "DRUGS", "resolve_drug", "availability", "hill_free_fraction"]
+__all__ = ["Drug", "DRUGS", "resolve_drug", "availability", "hill_free_fraction",
+           "check_concentration", "MAX_CONCENTRATION_UM"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,21 @@ def resolve_drug(drug) -> Drug:
     if key not in DRUGS:
         raise _unknown("drug", str(drug), list(DRUGS))
     return DRUGS[key]
+
+
+#: Highest concentration (uM) any input may give.
+MAX_CONCENTRATION_UM = 1e5
+
+
+def check_concentration(name: str, conc_uM):
+    """``conc_uM`` (a number or an array, uM) if every value is in [0, 1e5] uM; else a
+    ``ValueError`` naming ``name``."""
+    arr = np.asarray(conc_uM, float)
+    bad = arr[~((arr >= 0) & (arr <= MAX_CONCENTRATION_UM))]
+    if bad.size:
+        raise ValueError(f"{name}: expected a concentration in [0, {MAX_CONCENTRATION_UM:g}] "
+                         f"uM, got {float(bad.flat[0]):g} uM")
+    return conc_uM
 
 
 def hill_free_fraction(conc_uM, ic50_uM, hill):

@@ -184,7 +184,7 @@ def read_params(path) -> ParamFile:
     ValueError
         One line naming the file, the table and the key, for anything wrong.
     """
-    from .drugs import DRUGS
+    from .drugs import DRUGS, check_concentration
 
     path = Path(path)
     try:
@@ -206,7 +206,7 @@ def read_params(path) -> ParamFile:
         if name not in DRUGS:
             raise _unknown("drug", name, list(DRUGS), _where(path, "drugs"))
         out.drugs[name] = _values(value, "uM", _where(path, "drugs", name), name,
-                                  check=lambda v, n=name: _non_negative(v, n))
+                                  check=lambda v, n=name: check_concentration(n, v))
     for name, value in data.get("parameters", {}).items():
         param = PARAMETERS.get(name)
         if param is None:
@@ -215,11 +215,6 @@ def read_params(path) -> ParamFile:
                                        name, check=param.check)
     out.criteria = _read_criteria(data.get("burst_criteria", {}), path)
     return out
-
-
-def _non_negative(value: float, name: str) -> None:
-    if not 0 <= value <= 1e5:
-        raise ValueError(f"{name}: expected a concentration in [0, 1e5] uM, got {value:g} uM")
 
 
 def parameters_toml(condition: str = "control") -> str:

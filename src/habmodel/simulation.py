@@ -26,7 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from . import analysis
-from .drugs import availability, resolve_drug
+from .drugs import availability, check_concentration, resolve_drug
 from .model import KETAMINE_MODELS, build_network, full_equations, initial_state, input_keys
 from .parameters import PARAMETERS, condition_values, get_parameter
 from .units import is_quantity, si_scale, to_display, unit_of
@@ -148,7 +148,8 @@ def _per_cell(name: str, value, unit: str, n_cells: int) -> np.ndarray:
     return arr
 
 
-def _check_int(name: str, value, low: int, high: int) -> int:
+def _check_int(name: str, value, low: int, high: int = 10**9) -> int:
+    """``value`` as an int if it is an integer in [low, high]; else a ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name}: expected an integer, got {value!r}")
     if not low <= value <= high:
@@ -169,17 +170,26 @@ def resolve_parameters(condition: str, overrides: dict | None, n_cells: int) -> 
     return values
 
 
+def scalar_overrides(overrides) -> dict[str, float]:
+    """``{name: value}`` (quantities, strings, or numbers for dimensionless parameters),
+    one value each, as checked floats in each parameter's display unit."""
+    out = {}
+    for name, value in (overrides or {}).items():
+        param = get_parameter(name)
+        if np.ndim(value) > 0 and not isinstance(value, str):
+            raise ValueError(f"{name}: expected one value (per-cell values are not supported "
+                             "here)")
+        out[name] = to_display(value, param.unit, name)
+        param.check(out[name])
+    return out
+
+
 def resolve_drugs(drugs: dict | None, n_cells: int) -> dict:
     """``{Drug: per-cell concentration in uM}``, validated."""
     out = {}
     for key, conc in (drugs or {}).items():
         drug = resolve_drug(key)
-        arr = _per_cell(drug.name, conc, "uM", n_cells)
-        if np.any(arr < 0) or np.any(arr > 1e5):
-            bad = arr[(arr < 0) | (arr > 1e5)][0]
-            raise ValueError(f"{drug.name}: expected a concentration in [0, 1e5] uM, got "
-                             f"{bad:g} uM")
-        out[drug] = arr
+        out[drug] = check_concentration(drug.name, _per_cell(drug.name, conc, "uM", n_cells))
     return out
 
 

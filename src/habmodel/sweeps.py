@@ -58,9 +58,9 @@ def column_name(name: str, unit: str) -> str:
 
 def _axis(name: str, values) -> tuple[str, str, list[float]]:
     """``(kind, unit, floats in unit)`` of one ``vary`` entry, checked."""
-    from .drugs import DRUGS
+    from .drugs import DRUGS, check_concentration
     from .parameters import PARAMETERS, closest_name
-    from .units import to_display
+    from .units import is_quantity, to_display
 
     if name in PARAMETERS:
         kind, unit, check = "parameter", PARAMETERS[name].unit, PARAMETERS[name].check
@@ -68,15 +68,12 @@ def _axis(name: str, values) -> tuple[str, str, list[float]]:
         kind, unit = "drug", "uM"
 
         def check(v):
-            if not 0 <= v <= 1e5:
-                raise ValueError(f"{name}: expected a concentration in [0, 1e5] uM, got {v:g}")
+            check_concentration(name, v)
     else:
         hint = closest_name(name, [*PARAMETERS, *DRUGS])
         raise ValueError(f"vary: unknown parameter or drug '{name}'"
                          + (f"; did you mean '{hint}'?" if hint else ""))
-    import brian2
-
-    if isinstance(values, brian2.Quantity):
+    if is_quantity(values):
         values = [values[i] for i in range(len(values))] if values.ndim else [values]
     elif isinstance(values, (str, bytes)) or np.ndim(values) == 0:
         values = [values]
@@ -90,36 +87,19 @@ def _axis(name: str, values) -> tuple[str, str, list[float]]:
     return kind, unit, out
 
 
-def _scalars(mapping, unit_of_name, what: str) -> dict[str, float]:
+def _fixed_drugs(drugs) -> dict[str, float]:
+    """Fixed drug concentrations (one value each) as checked floats in uM."""
+    from .drugs import check_concentration, resolve_drug
     from .units import to_display
 
     out = {}
-    for name, value in (mapping or {}).items():
+    for key, value in (drugs or {}).items():
+        name = resolve_drug(key).name
         if np.ndim(value) > 0 and not isinstance(value, str):
-            raise ValueError(f"{name}: expected one value for every cell of the sweep "
-                             f"({what}); vary it instead")
-        unit, check = unit_of_name(name)
-        out[name] = to_display(value, unit, name)
-        check(out[name])
+            raise ValueError(f"{name}: expected one value for every cell of the sweep; vary it "
+                             "instead")
+        out[name] = check_concentration(name, to_display(value, "uM", name))
     return out
-
-
-def _param_unit(name):
-    from .parameters import get_parameter
-
-    param = get_parameter(name)
-    return param.unit, param.check
-
-
-def _drug_unit(name):
-    from .drugs import resolve_drug
-
-    resolve_drug(name)
-
-    def check(v):
-        if not 0 <= v <= 1e5:
-            raise ValueError(f"{name}: expected a concentration in [0, 1e5] uM, got {v:g} uM")
-    return "uM", check
 
 
 def _run_chunk(task: dict):
@@ -253,7 +233,7 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
 
     from .analysis import DEFAULT_CRITERIA
     from .parameters import condition_values
-    from .simulation import _check_int, resolve_drugs
+    from .simulation import _check_int, scalar_overrides
     from .units import to_display
 
     condition_values(condition)
@@ -272,12 +252,11 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
     warmup_s = to_display(warmup, "s", "warmup")
     if not 0 < duration_s <= 24 * 3600 or not 0 <= warmup_s <= 24 * 3600:
         raise ValueError("duration: expected a time in (0, 24] h (warmup in [0, 24] h)")
-    fixed = _scalars(overrides, _param_unit, "overrides")
-    fixed_drugs = _scalars(drugs, _drug_unit, "drugs")
+    fixed = scalar_overrides(overrides)
+    fixed_drugs = _fixed_drugs(drugs)
     both = sorted(set(axes) & (set(fixed) | set(fixed_drugs)))
     if both:
         raise ValueError(f"vary: {', '.join(both)} is both varied and fixed")
-    resolve_drugs({k: f"{v} uM" for k, v in fixed_drugs.items()}, 1)
     from .jitter import check_fraction
 
     jitter = check_fraction(jitter)

@@ -12,9 +12,10 @@ import pandas as pd
 
 from .. import analysis
 from ..curves import _display_array
-from ..drugs import DRUGS
+from ..drugs import DRUGS, check_concentration
 from ..jitter import CONDUCTANCES, check_fraction, jitter_factors
 from ..parameters import PARAMETERS, condition_values, get_parameter
+from ..simulation import _check_int
 from ..units import to_display, unit_of
 
 #: Per-cell metrics every protocol table carries (as in SimulationResult.metrics).
@@ -38,14 +39,6 @@ _DRUG_LABEL = {"ketamine": "ketamine", "ap5": "AP5", "mibefradil": "mibefradil"}
 
 # --- input checks -------------------------------------------------------------------------
 
-def _int(name: str, value, low: int, high: int = 10**9) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected an integer, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name}: expected an integer in [{low}, {high}], got {value}")
-    return int(value)
-
-
 def _seconds(value, name: str) -> float:
     seconds = to_display(value, "s", name)
     if not seconds > 0:
@@ -53,18 +46,15 @@ def _seconds(value, name: str) -> float:
     return seconds
 
 
+_int = _check_int  # integers in a range (one check for the whole package)
+
+
 def _doses(value, name: str) -> np.ndarray:
-    doses = _display_array(value, "uM", name)
-    if np.any(doses < 0):
-        raise ValueError(f"{name}: concentrations must be >= 0 uM, got {doses.tolist()}")
-    return doses
+    return check_concentration(name, _display_array(value, "uM", name))
 
 
 def _conc(value, name: str) -> float:
-    conc = to_display(value, "uM", name)
-    if conc < 0:
-        raise ValueError(f"{name}: expected a concentration >= 0 uM, got {value!r}")
-    return conc
+    return check_concentration(name, to_display(value, "uM", name))
 
 
 def _fmt(x: float) -> str:
@@ -146,23 +136,12 @@ def _simulate_rows(rows: list[dict], *, duration_s: float, seed: int, jitter: fl
     return table, result
 
 
-def _scalar_overrides(overrides) -> dict[str, float]:
-    """``{name: value}`` (quantities, strings or numbers) as floats in display units."""
-    out = {}
-    for name, value in (overrides or {}).items():
-        param = get_parameter(name)
-        if np.ndim(value) > 0 and not isinstance(value, str):
-            raise ValueError(f"{name}: expected one value (per-cell values are not supported "
-                             "here)")
-        out[name] = to_display(value, param.unit, name)
-        param.check(out[name])
-    return out
-
-
 def _with_overrides(rows: list[dict], overrides) -> list[dict]:
     """Every row with the user's ``overrides`` (one value per parameter) added; a name
     that the protocol itself sets is an error."""
-    base = _scalar_overrides(overrides)
+    from ..simulation import scalar_overrides
+
+    base = scalar_overrides(overrides)
     if not base:
         return rows
     out = []

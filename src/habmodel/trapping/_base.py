@@ -7,7 +7,9 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ..drugs import check_concentration
 from ..parameters import condition_values, get_parameter
+from ..simulation import _check_int
 from ..units import to_display
 
 DEFAULT_SEED = 2026
@@ -27,11 +29,7 @@ _EDGE = 1e-3  # block levels 0 and 1 are measured at 1e-3 and 1 - 1e-3
 # --- input checks -------------------------------------------------------------------------
 
 def _int(name: str, value, low: int, high: int = 10**7) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected an integer, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name}: expected an integer in [{low}, {high}], got {value}")
-    return int(value)
+    return _check_int(name, value, low, high)
 
 
 def _seconds(value, name: str, positive: bool = True) -> float:
@@ -50,10 +48,7 @@ def _sec(seconds: float):
 
 
 def _uM(value, name: str) -> float:
-    conc = to_display(value, "uM", name)
-    if not 0 <= conc <= 1e5:
-        raise ValueError(f"{name}: expected a concentration in [0, 1e5] uM, got {value!r}")
-    return conc
+    return check_concentration(name, to_display(value, "uM", name))
 
 
 def _fraction(value, name: str) -> float:
