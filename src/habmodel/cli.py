@@ -187,23 +187,19 @@ def _tagged(option: str, err: Exception) -> UsageError:
     return UsageError(f"{option}: {message}" if message.startswith("unknown ") else message)
 
 
-def _as_text(value, unit: str):
-    """A file value (float or list, in ``unit``) as text that reads back exactly."""
-    if isinstance(value, list):
-        return [_as_text(v, unit) for v in value]
-    return repr(float(value)) if unit in ("", "1") else f"{float(value)!r} {unit}"
-
-
 def read_params_option(args):
-    """The --params file (a :class:`habmodel.paramfile.ParamFile`) or None."""
+    """The --params file (a :class:`habmodel.paramfile.ParamFile`) or None; read once
+    per command (kept on ``args``)."""
     if not getattr(args, "params", None):
         return None
-    from .paramfile import read_params
+    if getattr(args, "_param_file", None) is None:
+        from .paramfile import read_params
 
-    try:
-        return read_params(args.params)
-    except ValueError as err:
-        raise UsageError(f"--params: {err}") from None
+        try:
+            args._param_file = read_params(args.params)
+        except ValueError as err:
+            raise UsageError(f"--params: {err}") from None
+    return args._param_file
 
 
 def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
@@ -211,11 +207,12 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
 
     Precedence: a flag, then the file, then the default.
     """
-    from .parameters import PARAMETERS, condition_values
+    from .parameters import condition_values
     from .simulation import _MAX_CELLS, _MAX_DURATION_S, resolve_drugs, resolve_parameters
 
     file = read_params_option(args)
     run = file.run if file else {}
+    from_file = file.simulate_arguments() if file else {}
 
     def pick(name):
         flag = getattr(args, name, None)
@@ -243,14 +240,12 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
     value, option = pick("jitter")
     out["jitter"] = _fraction(option, value)
     out["ketamine_model"] = pick("ketamine_model")[0]
-    overrides = {name: _as_text(v, PARAMETERS[name].unit)
-                 for name, v in (file.parameters if file else {}).items()}
-    overrides.update(_pairs("--set", args.set, "g_T=2.2mS/cm2"))
+    overrides = {**from_file.get("overrides", {}),
+                 **_pairs("--set", args.set, "g_T=2.2mS/cm2")}
     out["overrides"] = overrides
     if drugs:
-        given = {name: _as_text(v, "uM") for name, v in (file.drugs if file else {}).items()}
-        given.update(_pairs("--drug", args.drug, "ketamine=2uM"))
-        out["drugs"] = given
+        out["drugs"] = {**from_file.get("drugs", {}),
+                        **_pairs("--drug", args.drug, "ketamine=2uM")}
     n = out.get("n_cells", 1)
     for option, check in (("--set", lambda: resolve_parameters(condition, overrides, n)),
                           ("--drug", lambda: resolve_drugs(out.get("drugs"), n))):
@@ -258,19 +253,15 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
             check()
         except ValueError as err:
             raise _tagged(option, err) from None
-    if file is not None:
-        if file.criteria is not None:
-            out["criteria"] = file.criteria
-        if "dt" in run:
-            out["dt"] = f"{run['dt']!r} ms"
-        if "method" in run:
-            out["method"] = run["method"]
+    out.update({key: from_file[key] for key in ("criteria", "dt", "method") if key in from_file})
     return out
 
 
-def engine_inputs(args, file_run: dict | None = None) -> dict:
-    """--engine, --threads and --quiet as keyword arguments for simulate()."""
-    engine = args.engine or (file_run or {}).get("engine") or DEFAULTS["engine"]
+def engine_inputs(args) -> dict:
+    """--engine, --threads and --quiet (and a --params file's engine) as keyword
+    arguments for simulate()."""
+    file = read_params_option(args)
+    engine = args.engine or (file.run if file else {}).get("engine") or DEFAULTS["engine"]
     if engine not in ("fast", "runtime"):
         raise UsageError(f"--params [run] engine: expected fast or runtime, got '{engine}'")
     threads = None if args.threads is None else _integer("--threads", args.threads, 1, 1024)
@@ -279,10 +270,7 @@ def engine_inputs(args, file_run: dict | None = None) -> dict:
 
 def simulation_inputs(args) -> dict:
     """Check every simulate option; return keyword arguments for :func:`habmodel.simulate`."""
-    inputs = model_inputs(args)
-    file = read_params_option(args)
-    inputs.update(engine_inputs(args, file.run if file else None))
-    return inputs
+    return {**model_inputs(args), **engine_inputs(args)}
 
 
 # --- params --------------------------------------------------------------------------------

@@ -85,9 +85,7 @@ def _sweep(args, argv) -> int:
         if name in vary:
             raise UsageError(f"--vary: {name} is given twice")
         vary[name] = value_list("--vary", values)
-    inputs = model_inputs(args)
-    file = read_params_option(args)
-    inputs.update(engine_inputs(args, file.run if file else None))
+    inputs = {**model_inputs(args), **engine_inputs(args)}
     seeds = _integer("--seeds", args.seeds, 1, 10_000)
     if args.scheduler is not None and not re.match(r"^[a-z]+://[^\s/]+:\d+$|^[^\s/:]+:\d+$",
                                                     args.scheduler):
@@ -161,9 +159,7 @@ def _dose_response(args, argv) -> int:
         raise UsageError("--doses: a concentration is given twice")
     if len([d for d in doses if d > 0]) < 3:
         raise UsageError("--doses: give at least three concentrations above 0 for a fit")
-    inputs = model_inputs(args, drugs=False)
-    file = read_params_option(args)
-    inputs.update(engine_inputs(args, file.run if file else None))
+    inputs = {**model_inputs(args, drugs=False), **engine_inputs(args)}
     out = _check_out(args.out, args.overwrite)
     options = {k: inputs[k] for k in ("engine", "threads", "progress", "ketamine_model")}
     for key in ("dt", "method"):
