@@ -47,7 +47,10 @@ METHODS = {
 ABI_VERSION = 3
 
 _BLOCK = 64  # cells per SIMD block (state and parameters of a block stay in L1/L2)
-_SIMD_MIN = 8  # fewer cells in a block: one cell at a time, with SIMD exps instead
+#: Cells per vector (8 doubles in AVX-512). A block with fewer cells runs one cell at a
+#: time, with the exps of a stage in SIMD instead; simulate() pads populations of 8 or
+#: more cells to a multiple of it.
+SIMD_WIDTH = 8
 
 _C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum
 extern float for goto if inline int long register restrict return short signed sizeof static
@@ -232,7 +235,7 @@ def _render(method, states, parameters, hoisted, shared, reduced, threshold, eve
         "                for (int64_t hm_r = hm_r0; hm_r < hm_r1; hm_r++)",
         "                    rec[hm_row*n_rec + hm_r] = S[rec_var*n + rec_cells[hm_r]];",
         "            }",
-        f"            if (hm_w >= {_SIMD_MIN}) {{  /* vectorised over cells */",
+        f"            if (hm_w >= {SIMD_WIDTH}) {{  /* vectorised over cells */",
         "                #pragma omp simd",
         "                for (int64_t hm_i = 0; hm_i < hm_w; hm_i++) {",
     ]

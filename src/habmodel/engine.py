@@ -111,6 +111,16 @@ def _machine() -> str:
     return platform.machine() + ":" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
+def _generator_digest() -> str:
+    """Hash of the code generator's source (read once per process)."""
+    from . import codegen
+
+    folder = Path(codegen.__file__).parent
+    return hashlib.sha256(b"".join((folder / name).read_bytes()
+                                   for name in ("codegen.py", "symbolic.py"))).hexdigest()
+
+
 def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
     from importlib.metadata import version
 
@@ -124,9 +134,7 @@ def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
         "equations": model.full_equations() if equations is None else equations,
         "spike": model.SPIKE_CONDITION, "event": dict(model.GLUTAMATE_EVENT),
         "poisson_terms": model.N_POISSON_TERMS,
-        "codegen": hashlib.sha256(Path(codegen.__file__).read_bytes()).hexdigest(),
-        "symbolic": hashlib.sha256(
-            (Path(codegen.__file__).parent / "symbolic.py").read_bytes()).hexdigest(),
+        "generator": _generator_digest(),
         "sympy": version("sympy"), "brian2": version("brian2"),
         "compiler": cc_version, "cflags": CFLAGS, "machine": _machine(),
     }

@@ -26,6 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from . import analysis
+from .codegen import SIMD_WIDTH as _SIMD_WIDTH
 from .drugs import availability, check_concentration, resolve_drug
 from .model import KETAMINE_MODELS, build_network, full_equations, initial_state, input_keys
 from .parameters import PARAMETERS, condition_values, get_parameter
@@ -49,7 +50,7 @@ ENGINES = ("fast", "runtime")
 #: Runs expected to take longer than this (wall seconds) show a progress bar.
 PROGRESS_AFTER_S = 2.0
 
-_SIMD_WIDTH = 8  # cells per vector of the fast engine (AVX-512 doubles; codegen._SIMD_MIN)
+
 _CELL_STEPS_PER_CALL = 1_000_000  # fast engine: ~0.05-0.2 s of work (8 MB) per kernel call
 
 
@@ -331,20 +332,25 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
     )
 
 
+def progress_mode(progress: bool | None) -> str:
+    """``"on"``, ``"off"`` or ``"auto"`` (a bar only on a terminal or in Jupyter) for a
+    ``progress`` argument; ``HABMODEL_PROGRESS=0`` turns every bar off."""
+    if os.environ.get("HABMODEL_PROGRESS", "1").strip().lower() in ("0", "false", "no", "off"):
+        return "off"
+    if progress is not None:
+        return "on" if progress else "off"
+    interactive = "ipykernel" in sys.modules or (
+        hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+    return "auto" if interactive else "off"
+
+
 class _Progress:
     """A tqdm bar over simulated seconds, opened once the run looks longer than
     :data:`PROGRESS_AFTER_S` (or at once with ``progress=True``)."""
 
     def __init__(self, progress: bool | None, total_s: float):
         self.total_s, self.bar, self.start = total_s, None, time.perf_counter()
-        if os.environ.get("HABMODEL_PROGRESS", "1").strip() in ("0", "false", "no", "off"):
-            progress = False
-        if progress is None:
-            interactive = "ipykernel" in sys.modules or (
-                hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
-            self.mode = "auto" if interactive else "off"
-        else:
-            self.mode = "on" if progress else "off"
+        self.mode = progress_mode(progress)
         if self.mode == "on":
             self._open(0.0)
 

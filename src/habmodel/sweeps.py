@@ -319,13 +319,10 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
 def _bar(progress, total: int, initial: int):
     from tqdm.auto import tqdm
 
-    if os.environ.get("HABMODEL_PROGRESS", "1").strip() in ("0", "false", "no", "off"):
-        progress = False
-    if progress is None:
-        progress = "ipykernel" in sys.modules or (hasattr(sys.stderr, "isatty")
-                                                  and sys.stderr.isatty())
+    from .simulation import progress_mode
+
     return tqdm(total=total, initial=initial, unit="chunk", desc="habmodel sweep",
-                disable=not progress, file=sys.stderr, leave=False)
+                disable=progress_mode(progress) == "off", file=sys.stderr, leave=False)
 
 
 def _prepare_worker() -> None:
