@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import habmodel.parameters
-from habmodel import analysis, cli, io, simulation
+from habmodel import analysis, io, simulation
 from habmodel.parameters import PARAMETERS
 from habmodel.units import parse_quantity, to_display
 
@@ -26,29 +26,6 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 SUMMARY_HEADER = ["cell", "rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst",
                   "intraburst_hz", "mode"]
 FILES = {"spikes.csv", "summary.csv", "params.toml", "trace.png"}
-
-
-@pytest.fixture
-def no_simulation(monkeypatch):
-    """Fail the test if the CLI gets as far as simulating."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("simulate() was called; the input should have been rejected")
-    monkeypatch.setattr(simulation, "simulate", refuse)
-
-
-def run_cli(argv, capsys):
-    status = cli.main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def assert_one_line_error(err: str, *needles: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
-    assert lines[0].startswith("habmodel: error: "), lines[0]
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in lines[0], f"{needle!r} missing from: {lines[0]}"
 
 
 BAD_INPUTS = [
@@ -85,11 +62,12 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("extra", "needles"), BAD_INPUTS, ids=lambda v: " ".join(v))
-def test_bad_input_exits_2_with_one_line(extra, needles, tmp_path, capsys, no_simulation):
+def test_bad_input_exits_2_with_one_line(extra, needles, tmp_path, run_cli, one_line_error,
+                                         no_simulation):
     out = tmp_path / "run"
-    status, stdout, err = run_cli(["simulate", "--cells", "2", *extra, "--out", out], capsys)
+    status, stdout, err = run_cli(["simulate", "--cells", "2", *extra, "--out", out])
     assert status == 2
-    assert_one_line_error(err, *needles)
+    one_line_error(err, *needles)
     assert stdout == ""
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
@@ -98,39 +76,39 @@ def test_bad_input_exits_2_with_one_line(extra, needles, tmp_path, capsys, no_si
 @pytest.mark.parametrize("argv", [["simulate", "--cells", "2"], ["simulat", "--out", "x"],
                                   [], ["simulate", "--out", "x", "--bogus"]],
                          ids=["no --out", "bad command", "no command", "unknown option"])
-def test_usage_errors_are_one_line(argv, capsys, no_simulation):
-    status, _, err = run_cli(argv, capsys)
+def test_usage_errors_are_one_line(argv, run_cli, one_line_error, no_simulation):
+    status, _, err = run_cli(argv)
     assert status == 2
-    assert_one_line_error(err)
+    one_line_error(err)
 
 
-def test_refuses_non_empty_out_dir(tmp_path, capsys, no_simulation):
+def test_refuses_non_empty_out_dir(tmp_path, run_cli, one_line_error, no_simulation):
     (tmp_path / "keep.txt").write_text("mine")
-    status, _, err = run_cli(["simulate", "--out", tmp_path], capsys)
+    status, _, err = run_cli(["simulate", "--out", tmp_path])
     assert status == 2
-    assert_one_line_error(err, "--out", "--overwrite")
+    one_line_error(err, "--out", "--overwrite")
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
-def test_simulation_error_exits_1(tmp_path, capsys, monkeypatch):
+def test_simulation_error_exits_1(tmp_path, run_cli, one_line_error, monkeypatch):
     def blow_up(*args, **kwargs):
         raise simulation.SimulationError("numerical blow-up: the membrane potential ...")
     monkeypatch.setattr(simulation, "simulate", blow_up)
     out = tmp_path / "run"
-    status, _, err = run_cli(["simulate", "--cells", "1", "--out", out, "--quiet"], capsys)
+    status, _, err = run_cli(["simulate", "--cells", "1", "--out", out, "--quiet"])
     assert status == 1
-    assert_one_line_error(err, "blow-up")
+    one_line_error(err, "blow-up")
     assert not out.exists()
 
 
-def test_python_m_habmodel_bad_input(tmp_path):
+def test_python_m_habmodel_bad_input(tmp_path, one_line_error):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     proc = subprocess.run([sys.executable, "-m", "habmodel", "simulate", "--cells", "0",
                            "--out", str(out)], capture_output=True, text=True, env=env,
                           check=False)
     assert proc.returncode == 2
-    assert_one_line_error(proc.stderr, "--cells")
+    one_line_error(proc.stderr, "--cells")
     assert not out.exists()
 
 
@@ -221,12 +199,12 @@ def test_plot_conditions_and_save(tmp_path):
 # --- a real (small) run ---------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_simulate_writes_the_four_files(tmp_path, capsys):
+def test_simulate_writes_the_four_files(tmp_path, run_cli, one_line_error):
     out = tmp_path / "run"
     argv = ["simulate", "--condition", "depressed", "--drug", "ketamine=2uM", "--cells", "2",
             "--duration", "1s", "--warmup", "200 ms", "--seed", "1", "--set", "g_T=2.2mS/cm2",
             "--out", out]
-    status, stdout, err = run_cli(argv, capsys)
+    status, stdout, err = run_cli(argv)
     assert status == 0, err
     assert {p.name for p in out.iterdir()} == FILES
     assert str(out) in stdout and "depressed" in stdout and "ketamine" in stdout
