@@ -83,9 +83,11 @@ def test_validate_exits_1_when_a_claim_fails(tmp_path, run_cli, monkeypatch):
 
 @pytest.mark.slow
 def test_simulate_jitter_gives_the_same_cells_in_every_condition(tmp_path, run_cli):
+    from brian2 import second
+
     import habmodel
 
-    kwargs = dict(n_cells=4, duration=0.1 * __import__("brian2").second, seed=8, jitter=0.2)
+    kwargs = dict(n_cells=4, duration=0.1 * second, seed=8, jitter=0.2)
     control = habmodel.simulate("control", **kwargs)
     depressed = habmodel.simulate("depressed", **kwargs)
     for name in ("g_T", "g_NMDA", "g_KL"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,7 @@ def test_dask_cluster_gives_the_local_numbers(tmp_path):
             distributed.Client(cluster) as client:
         remote = habmodel.sweep(**KWARGS, chunk_cells=4, scheduler=client,
                                 out=tmp_path / "dask")
-        workers = client.run(lambda: __import__("os").getpid())
+        workers = client.run(os.getpid)
     assert len(workers) == 2
     assert len(remote) == 20
     pd.testing.assert_frame_equal(remote, local)

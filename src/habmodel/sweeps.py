@@ -356,7 +356,9 @@ def _run_on_dask(scheduler, tasks, pending, done) -> None:
 
 
 def _write_results(out: Path, table, spec, tasks, started, command, scheduler, engines) -> None:
-    import brian2
+    from importlib.metadata import version
+
+    import pandas as pd
 
     from . import __version__
     from .parameters import condition_values
@@ -364,8 +366,8 @@ def _write_results(out: Path, table, spec, tasks, started, command, scheduler, e
     params = condition_values(spec["condition"])
     params.update(spec["overrides"])
     provenance = {
-        "habmodel": __version__, "brian2": brian2.__version__, "numpy": np.__version__,
-        "pandas": __import__("pandas").__version__, "python": platform.python_version(),
+        "habmodel": __version__, "brian2": version("brian2"), "numpy": np.__version__,
+        "pandas": pd.__version__, "python": platform.python_version(),
         "machine": f"{platform.node()} ({platform.machine()}, {platform.system()})",
         "command": command, "started": started,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
