@@ -71,6 +71,18 @@ def test_nmda_block_suppresses_bursts(panel, blocked):
     after = _mean(panel[blocked]["bursts_per_s"])
     assert before > 0
     assert after <= 0.2 * before, f"{blocked}: burst rate {after:.2f}/s vs {before:.2f}/s"
+    # SCIENCE claim 3 as written: the fraction of spikes in bursts drops by >= 80 % (a silent
+    # population has no spikes in bursts), and the cells go silent or sparse tonic
+    spikes_in_bursts = {k: _spikes_in_bursts(panel[k]) for k in ("depressed", blocked)}
+    assert spikes_in_bursts[blocked] <= 0.2 * spikes_in_bursts["depressed"], spikes_in_bursts
+    assert set(panel[blocked]["mode"]) <= {"silent", "tonic"}, panel[blocked]["mode"]
+
+
+def _spikes_in_bursts(m) -> float:
+    """Fraction of all the population's spikes that are in bursts (0 without spikes)."""
+    n = np.asarray(m["n_spikes"], float)
+    in_bursts = np.nan_to_num(np.asarray(m["burst_fraction"], float)) * n
+    return float(in_bursts.sum() / n.sum()) if n.sum() > 0 else 0.0
 
 
 def test_t_channel_block_abolishes_bursts(panel):

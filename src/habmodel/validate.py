@@ -157,15 +157,27 @@ def _claim2(panel) -> ClaimResult:
         bool(ok))
 
 
+def _spikes_in_bursts(table) -> float:
+    """Fraction of all the cells' spikes that are in bursts (0 without spikes)."""
+    n = table["n_spikes"].to_numpy(float)
+    in_bursts = np.nan_to_num(table["burst_fraction"].to_numpy(float)) * n
+    return float(in_bursts.sum() / n.sum()) if n.sum() > 0 else 0.0
+
+
 def _claim3(panel, dose) -> ClaimResult:
-    before = _mean(panel.loc[panel["label"] == "depressed", "bursts_per_s"])
-    parts, ok = [], before > 0
+    depressed = panel[panel["label"] == "depressed"]
+    before = _mean(depressed["bursts_per_s"])
+    in_bursts_before = _spikes_in_bursts(depressed)
+    parts, ok = [], before > 0 and in_bursts_before > 0
     for label in ("depressed + ketamine 10 uM", "depressed + AP5 50 uM"):
-        after = _mean(panel.loc[panel["label"] == label, "bursts_per_s"])
+        m = panel[panel["label"] == label]
+        after = _mean(m["bursts_per_s"])
         cut = 1 - after / before if before > 0 else math.nan
+        cut_spikes = 1 - _spikes_in_bursts(m) / in_bursts_before if in_bursts_before else math.nan
         parts.append(f"{label.removeprefix('depressed + ')}: {after:.2f} bursts/s "
-                     f"(cut {_pct(cut)})")
-        ok = ok and cut >= 0.8
+                     f"(cut {_pct(cut)}), spikes in bursts cut {_pct(cut_spikes)}, "
+                     f"{_modes(m)}")
+        ok = ok and cut >= 0.8 and cut_spikes >= 0.8 and not (m["mode"] == "burst").any()
     try:
         fit = fit_dose_response(dose)
         parts.append(f"ketamine {fit.describe()}")
@@ -176,7 +188,8 @@ def _claim3(panel, dose) -> ClaimResult:
     return ClaimResult(
         "3", "NMDA block suppresses bursting (depressed cell)",
         f"depressed {before:.2f} bursts/s; " + "; ".join(parts),
-        "bursts/s cut by >= 80 % by ketamine 10 uM and by AP5 50 uM; half-maximal ketamine "
+        "fraction of spikes in bursts and bursts/s cut by >= 80 % by ketamine 10 uM and by "
+        "AP5 50 uM, no burst-mode cell left; half-maximal ketamine "
         "dose (Hill fit of mean bursts/s) in the low-uM range (0.3-10 uM)",
         bool(ok))
 
