@@ -19,6 +19,7 @@ already in ``OUT``.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import sys
@@ -285,6 +286,17 @@ def _trapping_caption() -> str:
             f"habmodel.trapping). {_conditions()}")
 
 
+@functools.lru_cache(maxsize=2)
+def _firing_modes(sizes: Sizes):
+    """The trapping model's firing-mode table (quiet and every stimulation), simulated once
+    for the washout and the day-course figures."""
+    from habmodel import trapping
+
+    arms = {"quiet": {}, **trapping.STIMULATIONS}
+    return trapping.firing_mode_table(arms, sizes.trap_blocks, n_cells=sizes.trap_cells,
+                                      window=sizes.trap_window, seed=SEED)
+
+
 def fig_use_dependence(sizes: Sizes):
     """Use-dependence: block develops faster in a more active cell (full simulations)."""
     from habmodel import trapping
@@ -304,8 +316,7 @@ def fig_washout(sizes: Sizes):
     """Washout: a quiet cell keeps its trapped block for hours; activity releases it."""
     from habmodel import trapping
 
-    table = trapping.washout("10 uM", n_cells=sizes.trap_cells, window=sizes.trap_window,
-                             blocks=sizes.trap_blocks, seed=SEED)
+    table = trapping.washout("10 uM", table=_firing_modes(sizes))
     fig = trapping.plot_washout(table)
     summary = trapping.washout_summary(table, "3 h").set_index("washout_arm")
     halves = "; ".join(f"{arm}: half the block lost after {row['half_time_h']:.1f} h"
@@ -322,8 +333,7 @@ def fig_day_course(sizes: Sizes):
     """24 h after one dose, mouse and human half-lives, with and without stimulation."""
     from habmodel import trapping
 
-    table = trapping.day_course(n_cells=sizes.trap_cells, window=sizes.trap_window,
-                                blocks=sizes.trap_blocks, seed=SEED)
+    table = trapping.day_course(table=_firing_modes(sizes))
     fig = trapping.plot_day_course(table)
     return fig, ("Brain ketamine, NMDA block and burst suppression over 24 h after one dose "
                  "(mouse 10 mg/kg i.p., half-life 13 min; human 0.5 mg/kg i.v. over 40 min, "
