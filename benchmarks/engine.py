@@ -1,20 +1,24 @@
 """Speed of the fast engine against Brian2's Cython runtime, measured in one run.
 
-    python benchmarks/engine.py            # the four workloads of docs/performance.md
-    python benchmarks/engine.py --quick    # shorter runs (same ratios, less precise)
+    python benchmarks/engine.py                  # this CPU (-march=native)
+    python benchmarks/engine.py --march x86-64-v3  # the AVX2 code path (any AVX2 CPU)
+    python benchmarks/engine.py --march x86-64-v2  # the SSE4.2 path of a plain x86-64
+    python benchmarks/engine.py --quick          # shorter runs (same ratios, less precise)
 
-Workloads (every one on the same model, both engines, in this process):
+It prints the CPU, the instruction set and vector width the kernel was built for, then:
 
-(a) 1 cell x 10 s (warm: kernels and Cython code compiled), and the whole
-    ``habmodel simulate`` command for it;
-(b) 1000 cells x 2 s;
-(c) a 10-dose x 50-cell ketamine dose series (one run of 500 cells, 5 s);
-(d) a cold first ``habmodel simulate`` (1 cell x 1 s) with an empty kernel cache,
-    and Brian2's runtime with an empty Cython cache, each in a new process.
+1. the per-cell cost at 1, 8, 64 and 1000 cells with 1 and 2 threads, beside Brian2's
+   runtime (one thread) on the same workload, measured in this process;
+2. the whole ``habmodel simulate`` command for 1 cell x 10 s, both engines;
+3. a 10-dose x 50-cell ketamine dose series (one run of 500 cells, 5 s);
+4. a cold first ``habmodel simulate`` (1 cell x 1 s) with an empty kernel cache, and
+   Brian2's runtime with an empty Cython cache, each in a new process;
+5. that a parameter-only change builds no kernel.
 
-For each it prints the wall time, ns per cell per 0.025 ms of simulated time
-(the unit of docs/performance.md's NEURON figures) and the ratio runtime/fast.
-It also checks that changing parameters rebuilds nothing.
+"ns/cell" is wall time per cell per 0.025 ms of simulated time (the unit of NEURON's
+fixed step in docs/performance.md), best of ``--repeat`` runs after a warm-up.
+``--march`` builds the kernel for another compiler target (``HABMODEL_MARCH``) in a
+temporary cache; the CPU must be able to run that target's code.
 """
 
 from __future__ import annotations
@@ -26,12 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
-import numpy as np
-from brian2 import second, uM
-
-import habmodel
-from habmodel import engine
 
 
 def machine() -> str:
@@ -45,30 +43,36 @@ def machine() -> str:
     return f"{cpu}, {cores} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+def cpu_family() -> str:
+    """Vendor, family and model numbers (they name the microarchitecture)."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("vendor_id", "cpu family", "model") and key not in fields:
+                    fields[key] = value.strip()
+                if not line.strip():
+                    break
+    except OSError:
+        return "unknown"
+    return ", ".join(f"{k} {v}" for k, v in fields.items())
+
+
 def ns_per_cell(wall_s: float, n_cells: int, sim_s: float) -> float:
     return wall_s / (n_cells * sim_s / 25e-6) * 1e9
 
 
-def timed(**kwargs) -> float:
-    start = time.perf_counter()
-    habmodel.simulate(progress=False, **kwargs)
-    return time.perf_counter() - start
+def best_of(repeat: int, **kwargs) -> float:
+    import habmodel
 
-
-def workload(name: str, sim_s: float, n_cells: int, **kwargs) -> dict:
-    """Both engines on one workload (each warmed up first on a tiny run)."""
-    for eng in ("fast", "runtime"):
-        habmodel.simulate(n_cells=1, duration=0.01 * second, engine=eng, progress=False)
-    fast = timed(n_cells=n_cells, duration=sim_s * second, warmup=0 * second, **kwargs)
-    runtime = timed(n_cells=n_cells, duration=sim_s * second, warmup=0 * second,
-                    engine="runtime", **kwargs)
-    row = {"workload": name, "fast_s": fast, "runtime_s": runtime,
-           "fast_ns": ns_per_cell(fast, n_cells, sim_s),
-           "runtime_ns": ns_per_cell(runtime, n_cells, sim_s), "ratio": runtime / fast}
-    print(f"{name:32s} fast {fast:8.3f} s ({row['fast_ns']:6.1f} ns/cell/0.025ms)   "
-          f"runtime {runtime:8.2f} s ({row['runtime_ns']:6.1f})   ratio {row['ratio']:6.1f}x",
-          flush=True)
-    return row
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        habmodel.simulate(progress=False, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def command(args, env=None) -> float:
@@ -80,29 +84,79 @@ def command(args, env=None) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs")
+    parser.add_argument("--march", default="", help="compiler target (default: this CPU)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per fast measurement")
+    parser.add_argument("--no-runtime", action="store_true",
+                        help="skip Brian2's runtime (its ratios are then not printed)")
     args = parser.parse_args(argv)
-    scale = 0.2 if args.quick else 1.0
-    print(f"machine: {machine()}")
-    print(f"habmodel {habmodel.__version__}, fast engine threads for 1000 cells: "
-          f"{engine.default_threads(1000)}\n", flush=True)
+    tmp_cache = None
+    if args.march:
+        os.environ["HABMODEL_MARCH"] = args.march
+        tmp_cache = tempfile.TemporaryDirectory()
+        os.environ["HABMODEL_CACHE_DIR"] = tmp_cache.name
 
-    rows = [workload("(a) 1 cell x 10 s", 10 * scale, 1, condition="depressed")]
+    import numpy as np
+    from brian2 import second, uM
+
+    import habmodel
+    from habmodel import engine
+
+    scale = 0.2 if args.quick else 1.0
+    k = engine.kernel(announce=False)
+    print(f"machine: {machine()}")
+    print(f"cpu: {cpu_family()}")
+    print(f"kernel: {k.isa}, {k.simd_width} doubles per vector, flags "
+          f"{' '.join(engine.cflags())}")
+    print(f"habmodel {habmodel.__version__}\n", flush=True)
+
+    for eng in ("fast", "runtime"):  # warm: kernel loaded, Brian2's Cython code compiled
+        habmodel.simulate(n_cells=1, duration=0.01 * second, engine=eng, progress=False)
+
+    print("per-cell cost, depressed cell, rk4 at 0.05 ms (ns per cell per 0.025 ms)")
+    print(f"{'cells':>6s} {'sim s':>6s} {'1 thread':>18s} {'2 threads':>18s} "
+          f"{'Brian2 runtime':>20s} {'ratio (2 thr)':>14s}")
+    table = []
+    for n_cells, sim_s in ((1, 10.0), (8, 5.0), (64, 2.0), (1000, 2.0)):
+        sim_s *= scale
+        run = dict(condition="depressed", n_cells=n_cells, duration=sim_s * second,
+                   warmup=0 * second)
+        fast = {th: best_of(args.repeat, threads=th, **run) for th in (1, 2)}
+        runtime = None if args.no_runtime else best_of(1, engine="runtime", **run)
+        cells = {th: ns_per_cell(fast[th], n_cells, sim_s) for th in fast}
+        line = (f"{n_cells:6d} {sim_s:6g} {fast[1]:7.3f} s {cells[1]:6.1f} ns "
+                f"{fast[2]:7.3f} s {cells[2]:6.1f} ns")
+        if runtime is not None:
+            line += (f" {runtime:8.2f} s {ns_per_cell(runtime, n_cells, sim_s):7.1f} ns "
+                     f"{runtime / fast[2]:13.1f}x")
+        print(line, flush=True)
+        table.append((n_cells, cells))
+    one = min(table[0][1].values())
+    worst = max(min(c.values()) for n, c in table if n >= 64)
+    print(f"per-cell cost at >= 64 cells / 1-cell cost: {worst / one:.2f} (target <= 1)\n")
+
     with tempfile.TemporaryDirectory() as tmp:
         cli = [sys.executable, "-m", "habmodel", "simulate", "--cells", "1", "--duration",
                f"{10 * scale:g}s", "--quiet"]
         fast_cli = command([*cli, "--out", f"{tmp}/fast"])
         runtime_cli = command([*cli, "--engine", "runtime", "--out", f"{tmp}/runtime"])
-    print(f"{'(a) habmodel simulate command':32s} fast {fast_cli:8.3f} s"
-          f"{'':30s}runtime {runtime_cli:8.2f} s   ratio {runtime_cli / fast_cli:6.1f}x")
-    rows.append(workload("(b) 1000 cells x 2 s", 2 * scale, 1000, condition="depressed"))
+    print(f"habmodel simulate command, 1 cell x {10 * scale:g} s: fast {fast_cli:.3f} s, "
+          f"runtime {runtime_cli:.2f} s, ratio {runtime_cli / fast_cli:.1f}x")
+
     doses = np.repeat([0, 0.1, 0.3, 0.5, 1, 2, 3, 5, 10, 30], 50) * uM
-    rows.append(workload("(c) 10 doses x 50 cells x 5 s", 5 * scale, 500,
-                         condition="depressed", drugs={"ketamine": doses}))
+    run = dict(condition="depressed", n_cells=500, duration=5 * scale * second,
+               warmup=0 * second, drugs={"ketamine": doses})
+    fast = best_of(args.repeat, **run)
+    print(f"10 doses x 50 cells x {5 * scale:g} s: fast {fast:.3f} s "
+          f"({ns_per_cell(fast, 500, 5 * scale):.1f} ns/cell)", end="")
+    if not args.no_runtime:
+        runtime = best_of(1, engine="runtime", **run)
+        print(f", runtime {runtime:.2f} s, ratio {runtime / fast:.1f}x", end="")
+    print(flush=True)
 
     before = engine.build_count()
     habmodel.simulate("control", n_cells=7, duration=0.1 * second, seed=3, progress=False,
                       drugs={"ketamine": 2 * uM}, overrides={"nu_glu": "90 Hz"})
-    print(f"\nkernels built by a parameter-only change: {engine.build_count() - before}")
+    print(f"kernels built by a parameter-only change: {engine.build_count() - before}")
 
     with tempfile.TemporaryDirectory() as tmp:
         cold = [sys.executable, "-m", "habmodel", "simulate", "--cells", "1", "--duration",
@@ -112,8 +166,10 @@ def main(argv=None) -> int:
                 f"brian2.prefs.codegen.runtime.cython.cache_dir = {tmp + '/cython'!r}; "
                 "habmodel.simulate(n_cells=1, duration=1*brian2.second, engine='runtime')")
         runtime_cold = command([sys.executable, "-c", code])
-    print(f"(d) cold first run, empty cache:  fast {fast_cold:.1f} s (habmodel simulate, "
+    print(f"cold first run, empty cache: fast {fast_cold:.1f} s (habmodel simulate, "
           f"build included); Brian2 runtime {runtime_cold:.1f} s")
+    if tmp_cache is not None:
+        tmp_cache.cleanup()
     return 0
 
 

@@ -38,14 +38,17 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["EngineUnavailableError", "Kernel", "kernel", "cache_dir", "build_count",
-           "default_threads", "CFLAGS"]
+           "default_threads", "CFLAGS", "cflags"]
 
 #: Compiler flags. ``-ffast-math`` lets the cell loop vectorise (SIMD exp/expm1
 #: from the C library); the accuracy test checks the result against the SciPy
 #: reference. The library is linked without it, so loading the kernel does not
-#: change the process's floating-point mode (no flush-to-zero).
+#: change the process's floating-point mode (no flush-to-zero). The target is
+#: this CPU (``-march=native``) unless ``HABMODEL_MARCH`` names another one
+#: (e.g. ``x86-64-v2``, ``x86-64-v3``, ``znver3``: for benchmarks and tests of
+#: the code paths of other CPUs; the kernel must still run on this one).
 CFLAGS = ("-O3", "-ffast-math", "-march=native", "-fopenmp", "-fPIC")
-_FALLBACK_FLAGS = (("-march=native",), ("-fopenmp",))  # dropped one by one if refused
+_FALLBACK_FLAGS = (("-march=",), ("-fopenmp",))  # dropped one by one if refused
 
 _ENGINE_VERSION = "1"  # bump to invalidate every cache entry
 _builds = 0  # kernels compiled by this process (tests count them)
@@ -121,6 +124,17 @@ def _generator_digest() -> str:
                                    for name in ("codegen.py", "symbolic.py"))).hexdigest()
 
 
+def cflags() -> tuple[str, ...]:
+    """The compiler flags of a new build: :data:`CFLAGS` with ``HABMODEL_MARCH``'s target."""
+    march = os.environ.get("HABMODEL_MARCH", "").strip()
+    if not march:
+        return CFLAGS
+    if not all(ch.isalnum() or ch in "-_.+" for ch in march):
+        raise ValueError(f"HABMODEL_MARCH: expected a compiler target such as x86-64-v2 or "
+                         f"native, got {march!r}")
+    return tuple(f"-march={march}" if f.startswith("-march=") else f for f in CFLAGS)
+
+
 def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
     from importlib.metadata import version
 
@@ -136,7 +150,7 @@ def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
         "poisson_terms": model.N_POISSON_TERMS,
         "generator": _generator_digest(),
         "sympy": version("sympy"), "brian2": version("brian2"),
-        "compiler": cc_version, "cflags": CFLAGS, "machine": _machine(),
+        "compiler": cc_version, "cflags": cflags(), "machine": _machine(),
     }
     digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:24]
     return f"{method}-{digest}", what
@@ -144,7 +158,7 @@ def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
 
 def _compile(cc: str, source: Path, library: Path) -> list[str]:
     """Compile, then link without -ffast-math; drop flags the compiler refuses."""
-    flags = list(CFLAGS)
+    flags = list(cflags())
     for attempt in range(len(_FALLBACK_FLAGS) + 1):
         obj = source.with_suffix(".o")
         compile_cmd = [cc, "-c", *flags, str(source), "-o", str(obj)]
@@ -157,7 +171,7 @@ def _compile(cc: str, source: Path, library: Path) -> list[str]:
             return flags
         if attempt == len(_FALLBACK_FLAGS):
             break
-        flags = [f for f in flags if f not in _FALLBACK_FLAGS[attempt]]
+        flags = [f for f in flags if not f.startswith(_FALLBACK_FLAGS[attempt])]
     raise EngineUnavailableError(f"the C compiler failed: {' '.join(done.stderr.split())[:300]}")
 
 
@@ -192,17 +206,26 @@ class Kernel:
     parameters: tuple
     method: str
     _lib: object
+    #: Cells per vector of the instruction set the kernel was compiled for (8 with
+    #: AVX-512, 4 with AVX2, 2 with SSE); a block of at least this many cells runs the
+    #: vector loop (:class:`habmodel.simulation.FastPopulation` pads to whole vectors).
+    simd_width: int = 1
+    #: That instruction set: ``"avx512f"``, ``"avx2"``, ``"sse4.2"``, ...
+    isa: str = "scalar"
 
     def run(self, n_steps: int, step0: int, dt: float, state: np.ndarray, params: np.ndarray,
             keys: np.ndarray, notref: np.ndarray, spikes: np.ndarray, threads: int,
             rec_var: int = 0, rec_every: int = 0, rec_step0: int = 0,
-            rec_cells: np.ndarray | None = None, rec: np.ndarray | None = None) -> None:
+            rec_cells: np.ndarray | None = None, rec: np.ndarray | None = None,
+            vector: bool = True) -> None:
         """Advance every cell ``n_steps`` steps from global step ``step0`` in place.
 
         ``state`` (states x cells) and ``notref`` are updated; ``spikes``
         (at least n_steps x cells, int64) gets 1 where a cell spiked; ``rec``
         (samples x recorded cells) gets state row ``rec_var`` of ``rec_cells``
         at every step ``rec_step0 + k*rec_every`` of this call, before its update.
+        ``vector=False`` runs every cell on the one-cell-at-a-time path (tests
+        check that both paths give the same spikes).
         """
         n = state.shape[1]
         if rec_cells is None or rec is None or rec_every <= 0:
@@ -228,7 +251,8 @@ class Kernel:
             ptr(keys.ctypes.data), ptr(notref.ctypes.data), ptr(spikes.ctypes.data),
             ctypes.c_int64(rec_var), ctypes.c_int64(rec_every), ctypes.c_int64(rec_step0),
             ctypes.c_int64(len(rec_cells)), ptr(rec_cells.ctypes.data), ptr(rec.ctypes.data),
-            ctypes.c_int64(max(1, int(threads))))
+            ctypes.c_int64(max(1, int(threads))),
+            ctypes.c_int64(self.simd_width if vector else 2**62))
 
 
 _loaded: dict = {}
@@ -270,7 +294,9 @@ def kernel(method: str = "rk4", equations: str | None = None, *,
         lib.hm_run.restype = None
         if lib.hm_abi_version() != ABI_VERSION:  # pragma: no cover - stale cache entry
             raise EngineUnavailableError(f"cache entry {folder} has a different ABI; delete it")
+        lib.hm_isa.restype = ctypes.c_char_p
         loaded = Kernel(folder / "kernel.so", tuple(layout["states"]),
-                        tuple(layout["parameters"]), method, lib)
+                        tuple(layout["parameters"]), method, lib,
+                        simd_width=int(lib.hm_simd_width()), isa=lib.hm_isa().decode())
         _loaded[key] = loaded
         return loaded

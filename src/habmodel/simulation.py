@@ -26,7 +26,6 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from . import analysis
-from .codegen import SIMD_WIDTH as _SIMD_WIDTH
 from .drugs import availability, check_concentration, resolve_drug
 from .model import KETAMINE_MODELS, build_network, full_equations, initial_state, input_keys
 from .parameters import PARAMETERS, condition_values, get_parameter
@@ -395,21 +394,26 @@ class FastPopulation:
     :mod:`habmodel.trapping` reads its state between steps).
 
     Parameters are per-cell arrays in display units (``values``) and drug factors
-    (``avail``, from :func:`habmodel.drugs.availability`). From 8 cells on the
-    population is padded to whole SIMD vectors with copies of the last cell,
-    which are never reported.
+    (``avail``, from :func:`habmodel.drugs.availability`). A population of more
+    than half the kernel's vector width (:attr:`habmodel.engine.Kernel.simd_width`:
+    8 cells with AVX-512, 4 with AVX2) is padded to whole vectors with copies of
+    the last cell, which are never reported. ``vector=False`` runs every cell on
+    the kernel's one-cell-at-a-time path instead (the same spikes; for tests).
     """
 
     def __init__(self, values: dict, avail: dict, n_cells: int, seed: int, dt_ms: float,
                  method: str = DEFAULT_METHOD, *, ketamine_model: str = "hill",
                  input_ids=None, threads: int | None = None, t_offset_s: float = 0.0,
-                 announce: bool = True):
+                 announce: bool = True, vector: bool = True):
         from .engine import default_threads, kernel
 
         equations = None if ketamine_model == "hill" else full_equations(ketamine_model)
         self.kernel = kernel(method, equations, announce=announce)
         self.n_cells, self.dt_s, self.method, self.step = n_cells, dt_ms * 1e-3, method, 0
-        n_run = n_cells if n_cells < _SIMD_WIDTH else -(-n_cells // _SIMD_WIDTH) * _SIMD_WIDTH
+        width = self.kernel.simd_width if vector else 1
+        # More than half a vector of cells: padding to whole vectors costs less than
+        # running them one at a time (measured on AVX-512, AVX2 and SSE4.2 builds).
+        n_run = n_cells if 2 * n_cells <= width else -(-n_cells // width) * width
         pad = np.minimum(np.arange(n_run), n_cells - 1)
         rows = _parameter_rows(self.kernel.parameters, values, avail, n_cells, t_offset_s)
         self.params = np.ascontiguousarray(rows[:, pad])
@@ -418,7 +422,7 @@ class FastPopulation:
         self.notref = np.ones(n_run, np.int64)
         self.keys = np.ascontiguousarray(input_keys(seed, n_cells, input_ids)[pad])
         self.threads = threads or default_threads(n_run)
-        self.n_run, self._pad = n_run, pad
+        self.n_run, self._pad, self.vector = n_run, pad, vector
         self._spk = np.zeros((max(1, _CELL_STEPS_PER_CALL // n_run), n_run), np.int64)
 
     def row(self, name: str) -> int:
@@ -448,7 +452,7 @@ class FastPopulation:
             self.kernel.run(m, self.step, self.dt_s, self.state, self.params, self.keys,
                             self.notref, self._spk, self.threads, rec_var=v_row,
                             rec_every=rec_every, rec_step0=rec_step0, rec_cells=rec_cells,
-                            rec=rec)
+                            rec=rec, vector=self.vector)
             rows, who = np.nonzero(self._spk[:m, :self.n_cells])
             steps.append(rows + self.step)
             cells.append(who)
