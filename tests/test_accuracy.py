@@ -1,6 +1,6 @@
 """Integration accuracy: Brian2's default method and step against a SciPy Radau reference.
 
-SCIENCE.md sec. 7 requires the integrator to be chosen by a convergence test
+docs/science.md sec. 7 requires the integrator to be chosen by a convergence test
 against an independent reference of the same equations, and that test to stay
 in the suite. :mod:`habmodel.reference` integrates the equation string of
 :mod:`habmodel.model` with ``solve_ivp(method="Radau", rtol=1e-9)``;

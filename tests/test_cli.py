@@ -58,6 +58,12 @@ BAD_INPUTS = [
     (["--jitter", "1.5"], ["--jitter", "[0, 1)"]),
     (["--jitter", "-0.1"], ["--jitter"]),
     (["--ketamine-model", "hil"], ["--ketamine-model", "hill"]),
+    # a dimensional value needs its unit (10 what?)
+    (["--drug", "ketamine=10"], ["--drug", "ketamine=10", "no unit", "ketamine=10uM"]),
+    (["--drug", "AP5=50"], ["--drug", "AP5=50", "no unit", "AP5=50uM"]),
+    (["--set", "g_T=2"], ["--set", "g_T=2", "no unit", "g_T=2mS/cm2"]),
+    (["--set", "K_o=2.75"], ["--set", "K_o=2.75", "no unit", "K_o=2.75mM"]),
+    (["--set", "I_hold=-5"], ["--set", "I_hold=-5", "no unit", "pA"]),
 ]
 
 
@@ -222,3 +228,27 @@ def test_simulate_writes_the_four_files(tmp_path, run_cli, one_line_error):
     assert params["parameters"]["g_T"] == "2.2 mS/cm2"
     assert float(parse_quantity(params["run"]["warmup"]) / parse_quantity("1 s")) == 0.2
     assert (out / "trace.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_dimensionless_values_and_zero_need_no_unit(tmp_path, run_cli):
+    """Bare numbers are kept for dimensionless parameters, and 0 is 0 in any unit."""
+    out = tmp_path / "run"
+    status, _, err = run_cli(["simulate", "--cells", "1", "--duration", "0.1s", "--warmup",
+                              "0s", "--set", "w_glu=0.5", "--drug", "ketamine=0",
+                              "--out", out, "--quiet"])
+    assert status == 0, err
+    assert "w_glu = 0.5" in (out / "params.toml").read_text()
+
+
+@pytest.mark.parametrize("argv", [
+    ["sweep", "--vary", "ketamine=0,1,3", "--cells", "1", "--duration", "1s"],
+    ["sweep", "--vary", "K_o=2.5,3", "--cells", "1", "--duration", "1s"],
+    ["dose-response", "--drug", "ketamine", "--doses", "0,1,3,10", "--cells", "1"],
+], ids=["vary drug", "vary parameter", "doses"])
+def test_value_lists_without_a_unit_exit_2(argv, tmp_path, run_cli, one_line_error,
+                                           no_simulation):
+    out = tmp_path / "run"
+    status, _, err = run_cli([*argv, "--out", out])
+    assert status == 2
+    one_line_error(err, "no unit")
+    assert not out.exists()

@@ -28,7 +28,7 @@ def test_dose_response_writes_table_fit_and_figure(tmp_path, run_cli):
                                                      "fit.json"]
     fit = json.loads((out / "fit.json").read_text())
     assert {"ic50_uM", "hill_n", "ci95_uM"} <= set(fit)
-    assert 0.3 <= fit["ic50_uM"] <= 10  # SCIENCE claim 3: half-maximal dose in the low uM
+    assert 0.3 <= fit["ic50_uM"] <= 10  # docs/science.md claim 3: half-maximal dose in the low uM
     assert fit["ci95_uM"][0] <= fit["ic50_uM"] <= fit["ci95_uM"][1]
     table = pd.read_csv(out / "dose_response.csv")
     assert len(table) == 5 * 6 and set(table["dose_uM"]) == {0.3, 1, 3, 10, 30}

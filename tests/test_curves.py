@@ -1,5 +1,5 @@
 """Teaching curves: evaluated from the model's equations, checked against the textbook
-formulas of SCIENCE.md section 2 and against Brian2's own evaluation of the equations."""
+formulas of docs/science.md section 2 and against Brian2's own evaluation of the equations."""
 
 import gc
 import math
@@ -36,7 +36,7 @@ def test_nmda_negative_slope_region_with_mg_and_none_without():
     g_nmda = PARAMETERS["g_NMDA"].default
     assert zero["min_slope_mS_cm2"] == pytest.approx(g_nmda, rel=1e-6)
     # Jahr-Stevens at 1 mM: the current is most inward near -30 mV and the steep
-    # negative-slope part spans roughly -80 to -30 mV (SCIENCE.md section 2).
+    # negative-slope part spans roughly -80 to -30 mV (docs/science.md section 2).
     assert -35 <= one["v_high_mV"] <= -20
     assert one["min_slope_mS_cm2"] < 0
     assert -85 <= one["v_low_steep_mV"] <= -65

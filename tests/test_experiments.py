@@ -2,7 +2,7 @@
 
 Each fixture is one protocol = one ``simulate`` call on a small population
 (4-10 cells per condition, 2 s). The claims asserted are those of
-``../shared/design/SCIENCE.md`` section 4, with margins: exact spike counts
+``docs/science.md`` section 4, with margins: exact spike counts
 depend on the random input. If a claim fails, do not loosen the bound: find
 out which parameter change moved the cell (``docs/model.md``).
 """

@@ -1,8 +1,6 @@
 """The teaching figures: the figure script (PNG, SVG, captions, validation report) and the
 one style module (palette, fonts, applied locally) shared by both plotting modules."""
 
-import functools
-import importlib.util
 import os
 import re
 import shutil
@@ -34,14 +32,11 @@ def _run_script(*args) -> subprocess.CompletedProcess:
                           text=True, env={**os.environ, "MPLBACKEND": "Agg"}, timeout=300)
 
 
-@functools.cache
 def _script_module():
-    """scripts/make_figures.py as a module (for its list of figures)."""
-    spec = importlib.util.spec_from_file_location("habmodel_make_figures", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses need the module to be registered
-    spec.loader.exec_module(module)
-    return module
+    """The module behind scripts/make_figures.py and `habmodel figures`."""
+    from habmodel import figures
+
+    return figures
 
 
 @pytest.fixture(scope="module")

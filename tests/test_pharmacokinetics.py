@@ -19,7 +19,7 @@ def _half_life_h(table: pd.DataFrame, after_h: float) -> float:
 
 
 def test_human_antidepressant_dose_peaks_at_0_78_uM():
-    """SCIENCE.md sec. 3: 0.5 mg/kg over 40 min gives a plasma Cmax of about 0.78 uM."""
+    """docs/science.md sec. 3: 0.5 mg/kg over 40 min gives a plasma Cmax of about 0.78 uM."""
     reg = pk.regimen("0.5 mg/kg", "human")
     assert reg.route == "infusion" and reg.infusion_s == pytest.approx(2400)
     peak = reg.peak()

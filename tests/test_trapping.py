@@ -2,7 +2,7 @@
 
 The ``slow``/``validation`` tests run the full model (the compiled trapping kernel,
 a few cells for seconds to a minute). If one fails, the trapping model no longer
-does what SCIENCE.md claim 7 says, or the reduced model no longer follows the full
+does what docs/science.md claim 7 says, or the reduced model no longer follows the full
 one: do not loosen the bound, find out what changed the firing or the rates
 (``habmodel.trapping`` explains the scheme and its calibration).
 """

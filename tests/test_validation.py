@@ -1,7 +1,7 @@
-"""Validation: the scientific claims of SCIENCE.md section 4 on real simulations.
+"""Validation: the scientific claims of docs/science.md section 4 on real simulations.
 
 Each test asserts a population statistic (20 seeded cells x 5 s unless stated)
-against the target in ``../shared/design/SCIENCE.md``. If one of these fails,
+against the target in ``docs/science.md``. If one of these fails,
 the model no longer reproduces the science: do not loosen the bound, find out
 which parameter change moved the cell (``docs/model.md`` explains the
 mechanism).
@@ -53,7 +53,7 @@ def test_control_is_tonic_or_silent(panel):
         f"control cells burst: burst fraction {m['burst_fraction']}")
     assert set(m["mode"]) <= {"tonic", "silent"}, f"control modes: {m['mode']}"
     firing = m["rate_hz"][m["mode"] != "silent"]
-    assert len(firing) == 0 or 0.8 <= _mean(firing) <= 10.5, (  # SCIENCE: about 1-10 Hz
+    assert len(firing) == 0 or 0.8 <= _mean(firing) <= 10.5, (  # docs/science.md: about 1-10 Hz
         f"control tonic rate {_mean(firing):.1f} Hz")
 
 
@@ -71,8 +71,8 @@ def test_nmda_block_suppresses_bursts(panel, blocked):
     after = _mean(panel[blocked]["bursts_per_s"])
     assert before > 0
     assert after <= 0.2 * before, f"{blocked}: burst rate {after:.2f}/s vs {before:.2f}/s"
-    # SCIENCE claim 3 as written: the fraction of spikes in bursts drops by >= 80 % (a silent
-    # population has no spikes in bursts), and the cells go silent or sparse tonic
+    # docs/science.md claim 3 as written: the fraction of spikes in bursts drops by >= 80 %
+    # (a silent population has no spikes in bursts), and the cells go silent or sparse tonic
     spikes_in_bursts = {k: _spikes_in_bursts(panel[k]) for k in ("depressed", blocked)}
     assert spikes_in_bursts[blocked] <= 0.2 * spikes_in_bursts["depressed"], spikes_in_bursts
     assert set(panel[blocked]["mode"]) <= {"silent", "tonic"}, panel[blocked]["mode"]

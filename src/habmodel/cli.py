@@ -9,7 +9,8 @@
         --duration T --out DIR [--scheduler tcp://HOST:PORT]
     habmodel dose-response --drug ketamine --doses 0.3,1,3,10,30uM --condition depressed \\
         --cells 20 --duration 5s --seed 3 --out DIR
-    habmodel validate [--quick] [--out DIR]
+    habmodel validate [--quick] [--out DIR] [--readme README.md]
+    habmodel figures [--out DIR] [--only NAME ...] [--quick] [--gallery DIR]
 
 Every input is checked before anything is simulated or written. Bad input
 exits with status 2 and one line on stderr, ``habmodel: error: <param>: <what
@@ -32,7 +33,8 @@ from . import __version__
 from .drugs import DRUGS
 from .parameters import CONDITION_DOCS, CONDITIONS, DEFAULT_CONDITION
 
-__all__ = ["UsageError", "build_parser", "main", "simulation_inputs", "model_inputs"]
+__all__ = ["UsageError", "build_parser", "main", "simulation_inputs", "model_inputs",
+           "require_unit", "input_unit"]
 
 PROG = "habmodel"
 
@@ -60,7 +62,26 @@ def build_parser() -> argparse.ArgumentParser:
     cli_experiments.add_sweep(sub)
     cli_experiments.add_dose_response(sub)
     cli_experiments.add_validate(sub)
+    _add_figures(sub)
     return parser
+
+
+def _add_figures(sub) -> None:
+    # The options live in habmodel.figures (which imports Brian2 and matplotlib), so that
+    # parsing any other command stays light: everything after 'figures' is handed over.
+    p = sub.add_parser("figures", add_help=False,
+                       help="make the teaching figures (habmodel figures --help for options)")
+    p.add_argument("figure_args", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=_figures)
+
+
+def _figures(args, argv) -> int:
+    from .figures import main as figures_main
+
+    try:
+        return figures_main(args.figure_args)
+    except SystemExit as exc:  # its argparse: --help or a usage error
+        return exc.code if isinstance(exc.code, int) else 0
 
 
 # --- options shared by several subcommands ---------------------------------------------------
@@ -127,8 +148,8 @@ def _add_simulate(sub) -> None:
     p = sub.add_parser(
         "simulate", help="simulate a population and write spikes, summary, parameters, trace",
         description="Simulate a population of LHb neurons and write spikes.csv, summary.csv, "
-        "params.toml and trace.png to --out. Quantities take a unit ('2uM', '500 ms', "
-        "'2.2 mS/cm2'); a bare number is read in the parameter's own unit.")
+        "params.toml and trace.png to --out. Quantities need a unit ('2uM', '500 ms', "
+        "'2.2 mS/cm2'); only dimensionless parameters (and 0) take a bare number.")
     add_model_options(p)
     add_out_options(p, "spikes.csv, summary.csv, params.toml and trace.png")
     add_engine_options(p)
@@ -179,6 +200,41 @@ def _pairs(option: str, items, example: str) -> dict[str, str]:
             raise UsageError(f"{option}: {name} is given twice")
         out[name] = value
     return out
+
+
+def input_unit(name: str) -> str | None:
+    """The unit a command-line value of ``name`` is given in: ``uM`` for a drug, the
+    parameter's own unit for a parameter, None for an unknown name."""
+    from .drugs import resolve_drug
+    from .parameters import PARAMETERS
+
+    if name in PARAMETERS:
+        return PARAMETERS[name].unit
+    try:
+        resolve_drug(name)
+    except ValueError:
+        return None
+    return "uM"
+
+
+def require_unit(option: str, name: str, text: str, given: str | None = None) -> None:
+    """A dimensional value on the command line must carry its unit: ``ketamine=10`` is
+    an error (10 what?), ``ketamine=10uM`` is not; dimensionless parameters and a bare
+    0 need none. ``given``: the whole value as typed (a list such as ``0,1,3``), for
+    the message."""
+    from .units import _NUMBER
+
+    unit = input_unit(name)
+    match = _NUMBER.match(text)
+    if unit is None or unit.strip() in ("", "1") or not match or match.group(2):
+        return
+    if float(match.group(1)) == 0:
+        return
+    given = text if given is None else given
+    kind = ("a concentration" if unit == "uM" else f"a quantity in {unit}") if given == text \
+        else ("concentrations" if unit == "uM" else f"quantities in {unit}")
+    raise UsageError(f"{option}: {name}={given} has no unit; expected {kind} such as "
+                     f"{name}={given}{unit.replace(' ', '')}")
 
 
 def _tagged(option: str, err: Exception) -> UsageError:
@@ -240,12 +296,16 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
     value, option = pick("jitter")
     out["jitter"] = _fraction(option, value)
     out["ketamine_model"] = pick("ketamine_model")[0]
-    overrides = {**from_file.get("overrides", {}),
-                 **_pairs("--set", args.set, "g_T=2.2mS/cm2")}
+    flags = _pairs("--set", args.set, "g_T=2.2mS/cm2")
+    for name, text in flags.items():
+        require_unit("--set", name, text)
+    overrides = {**from_file.get("overrides", {}), **flags}
     out["overrides"] = overrides
     if drugs:
-        out["drugs"] = {**from_file.get("drugs", {}),
-                        **_pairs("--drug", args.drug, "ketamine=2uM")}
+        flags = _pairs("--drug", args.drug, "ketamine=2uM")
+        for name, text in flags.items():
+            require_unit("--drug", name, text)
+        out["drugs"] = {**from_file.get("drugs", {}), **flags}
     n = out.get("n_cells", 1)
     for option, check in (("--set", lambda: resolve_parameters(condition, overrides, n)),
                           ("--drug", lambda: resolve_drugs(out.get("drugs"), n))):
@@ -402,6 +462,8 @@ def main(argv=None) -> int:
     from .simulation import SimulationError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["figures"]:  # its options are habmodel.figures' own (see _add_figures)
+        return _figures(argparse.Namespace(figure_args=argv[1:]), argv)
     try:
         args = build_parser().parse_args(_join_negative_values(argv))
     except SystemExit as exc:  # argparse: --help, --version, usage errors

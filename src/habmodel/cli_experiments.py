@@ -13,6 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from . import __version__
 from .cli import (
     PROG,
     UsageError,
@@ -26,6 +27,7 @@ from .cli import (
     engine_inputs,
     model_inputs,
     read_params_option,
+    require_unit,
 )
 from .drugs import DRUGS
 
@@ -85,6 +87,8 @@ def _sweep(args, argv) -> int:
         if name in vary:
             raise UsageError(f"--vary: {name} is given twice")
         vary[name] = value_list("--vary", values)
+        for text in vary[name]:
+            require_unit("--vary", name, text, values)
     inputs = {**model_inputs(args), **engine_inputs(args)}
     seeds = _integer("--seeds", args.seeds, 1, 10_000)
     if args.scheduler is not None and not re.match(r"^[a-z]+://[^\s/]+:\d+$|^[^\s/:]+:\d+$",
@@ -151,6 +155,7 @@ def _dose_response(args, argv) -> int:
         raise _tagged("--drug", err) from None
     doses = []
     for text in value_list("--doses", args.doses):
+        require_unit("--doses", drug, text, args.doses)
         try:
             doses.append(check_concentration("--doses", to_display(text, "uM", "--doses")))
         except ValueError as err:
@@ -229,40 +234,74 @@ def _fit_json(fit, drug: str, inputs: dict, argv) -> dict:
 
 def add_validate(sub) -> None:
     p = sub.add_parser(
-        "validate", help="check the scientific claims of SCIENCE.md on real simulations",
+        "validate", help="check the scientific claims of docs/science.md on real simulations",
         description="Run every claim the model covers, print a table claim | measured | "
         "target | pass/FAIL, write it to DIR/validation.md and exit 1 if a claim fails.")
     p.add_argument("--quick", action="store_true",
                    help="small populations and short runs (under 3 minutes)")
     p.add_argument("--seed", default="2026", metavar="SEED", help="seed (default 2026)")
     p.add_argument("--out", default=".", metavar="DIR",
-                   help="folder for validation.md (default: the current folder)")
+                   help="folder for validation.md and reproduces.md (the README's short "
+                   "table; default: the current folder)")
+    p.add_argument("--readme", default=None, metavar="FILE",
+                   help="also put the short table into FILE between the lines "
+                   f"'{README_START}' and '{README_END}' (the project's README.md)")
     add_engine_options(p)
     p.set_defaults(handler=_validate)
+
+
+#: The lines around the validation table in the README (``habmodel validate --readme``).
+README_START = "<!-- habmodel validate: start -->"
+README_END = "<!-- habmodel validate: end -->"
+
+
+def _readme_with_table(readme: Path, table: str) -> str:
+    text = readme.read_text(encoding="utf-8")
+    head, start, rest = text.partition(README_START)
+    _, end, tail = rest.partition(README_END)
+    if not start or not end:
+        raise UsageError(f"--readme: {readme} has no '{README_START}' ... '{README_END}' block")
+    return head + start + "\n" + table + end + tail
 
 
 def _validate(args, argv) -> int:
     import os
 
-    from .validate import run_validation, validation_markdown
+    from .claims import SCIENCE_DOC, science_link
+    from .validate import reproduces_markdown, run_validation, validation_markdown
 
     seed = _integer("--seed", args.seed, 0, 2**63 - 1)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: {out} exists and is not a folder")
+    readme = Path(args.readme) if args.readme else None
+    if readme is not None and not readme.is_file():
+        raise UsageError(f"--readme: {readme} is not a file")
+    if readme is not None:
+        _readme_with_table(readme, "")  # has the block: fail before simulating
     options = engine_inputs(args)
     results = run_validation(quick=args.quick, seed=seed, **options)
-    table = validation_markdown(results)
     failed = [r for r in results if not r.passed]
-    header = (f"# habmodel validation\n\n{'Quick' if args.quick else 'Full'} run, seed {seed}: "
-              f"{len(results) - len(failed)} of {len(results)} claims pass.\n\n")
+    out.mkdir(parents=True, exist_ok=True)
+    link = science_link(out)
+    table = validation_markdown(results, link)
+    where = f"[{SCIENCE_DOC}]({link})" if link else f"{SCIENCE_DOC} of the habmodel repository"
+    header = (f"# habmodel validation\n\nThe claims of {where} (section 4), checked on "
+              f"fresh simulations by `habmodel validate{' --quick' if args.quick else ''}` "
+              f"(habmodel {__version__}, seed {seed}): {len(results) - len(failed)} of "
+              f"{len(results)} claims pass.\n\n")
+    files = {out / "validation.md": header + table,
+             out / "reproduces.md": reproduces_markdown(results, link)}
+    if readme is not None:
+        files[readme] = _readme_with_table(readme, reproduces_markdown(
+            results, science_link(readme.parent)))
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = out / ".validation.md.tmp"
-        tmp.write_text(header + table, encoding="utf-8")
-        os.replace(tmp, out / "validation.md")
+        for target, text in files.items():
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, target)
     except OSError as err:
-        return _fail(f"--out: cannot write validation.md: {err}", 1)
+        return _fail(f"--out: cannot write {target}: {err}", 1)
     if not args.quiet:
         sys.stdout.write(table)
     if failed:

@@ -31,7 +31,7 @@ from .style import PALETTE
 __all__ = ["PALETTE", "PLASMA_LEVELS_UM", "plot_panel", "plot_dose_response", "plot_rebound",
            "plot_mode_map", "plot_jitter", "plot_steady_state_iv", "plot_teaching_curves"]
 
-#: Ketamine concentrations worth marking (SCIENCE.md section 3; Zanos et al. 2018, Table 1):
+#: Ketamine concentrations worth marking (docs/science.md section 3; Zanos et al. 2018, Table 1):
 #: antidepressant human plasma Cmax (0.5 mg/kg over 40 min) and the anaesthetic range.
 PLASMA_LEVELS_UM = {"antidepressant Cmax": 0.78, "anaesthesia": (5.0, 10.0)}
 

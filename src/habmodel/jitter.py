@@ -1,6 +1,6 @@
 """Conductance jitter: heterogeneous populations that are the same in every condition.
 
-SCIENCE.md claim 9 asks for populations in which every maximal conductance of
+docs/science.md claim 9 asks for populations in which every maximal conductance of
 every cell is jittered by +-F (F = 20 %), *the same cells in every
 condition*. :func:`conductance_jitter` multiplies every parameter whose unit is
 ``mS/cm2`` (see :data:`habmodel.parameters.PARAMETERS`) by a factor drawn

@@ -139,7 +139,7 @@ _HILL_NMDA_LINES = (
 )
 
 #: The ``"trapping"`` variant: ketamine as a kinetic open-channel blocker that can
-#: be trapped (SCIENCE.md sec. 1 item 4 and sec. 3; :mod:`habmodel.trapping`).
+#: be trapped (docs/science.md sec. 1 item 4 and sec. 3; :mod:`habmodel.trapping`).
 #: Synaptic NMDA channels are closed (``1 - s - s_blk - s_trap``), open (``s``),
 #: open-blocked (``s_blk``) or closed-blocked, i.e. trapped (``s_trap``).
 #: Glutamate opens closed channels and reopens trapped ones at the same rate

@@ -10,7 +10,7 @@ example ``g_T = 1.5`` with unit ``"mS/cm2"``), so that this module does not
 need Brian2. :func:`habmodel.units.to_quantity` turns them into Brian2
 quantities.
 
-Sources: marks follow ``../shared/design/SCIENCE.md``: ``[lit]`` textbook or
+Sources: marks follow ``docs/science.md``: ``[lit]`` textbook or
 standard-model value, ``[src]`` a named paper, ``[assume]`` a modelling choice
 of this project (documented in ``docs/model.md``).
 """
@@ -93,7 +93,7 @@ _TABLE = [
     # --- membrane -------------------------------------------------------------
     _p("C_m", "uF/cm2", 1.0, 0.1, 10, "specific membrane capacitance", "[lit]", "membrane"),
     _p("area", "um2", 2500, 100, 1e5, "membrane area (2500 um2 x 1 uF/cm2 = 25 pF)",
-       "SCIENCE.md sec. 7 [assume]", "membrane"),
+       "docs/science.md sec. 7 [assume]", "membrane"),
     _p("temperature", "K", 307.15, 290, 315, "temperature (34 C); sets E_K and the T-current q10",
        "slice recordings at 34 C [assume]", "membrane"),
     # --- Traub-Miles Na+/K+ spikes -------------------------------------------
@@ -107,9 +107,10 @@ _TABLE = [
     _p("tau_M", "ms", 1000, 10, 1e4, "M-current maximal time constant",
        "Pospischil et al. 2008 [lit]", "spikes"),
     # --- leaks and the K+ gradient (depression knob) ------------------------
-    _p("g_KL", "mS/cm2", 0.045, 0, 1, "K+ leak conductance", "SCIENCE.md sec. 7 [assume]", "leak"),
+    _p("g_KL", "mS/cm2", 0.045, 0, 1, "K+ leak conductance", "docs/science.md sec. 7 [assume]",
+       "leak"),
     _p("g_NaL", "mS/cm2", 0.0045, 0, 1, "Na+ leak conductance (reverses at E_Na)",
-       "SCIENCE.md sec. 7 [assume]", "leak"),
+       "docs/science.md sec. 7 [assume]", "leak"),
     _p("K_o", "mM", 5.0, 0.5, 20, "perisomatic extracellular K+ (Kir4.1 buffering lowers it)",
        "Cui et al. 2018 mechanism; values " + _TUNED, "leak"),
     _p("K_i", "mM", 140, 50, 200, "intracellular K+", "[lit]", "leak"),
@@ -119,11 +120,11 @@ _TABLE = [
        "calcium"),
     _p("q10_T", "1", 3, 1, 5, "q10 of T-channel inactivation (reference 24 C)", _HM, "calcium"),
     _p("k_Ca", "1/ms", 0.002, 0, 1, "Ca2+ pool loading per uA/cm2 of I_T (pool in units of K_d)",
-       "SCIENCE.md sec. 7 [assume]", "calcium"),
+       "docs/science.md sec. 7 [assume]", "calcium"),
     _p("tau_Ca", "ms", 200, 1, 5000, "Ca2+ pool clearance time constant",
-       "SCIENCE.md sec. 7 [assume]", "calcium"),
+       "docs/science.md sec. 7 [assume]", "calcium"),
     _p("g_SK", "mS/cm2", 0.1, 0, 10, "Ca2+-activated SK K+ conductance (c^4/(c^4+1))",
-       "SCIENCE.md sec. 7 [assume]", "calcium"),
+       "docs/science.md sec. 7 [assume]", "calcium"),
     # --- I_h -------------------------------------------------------------------
     _p("g_h", "mS/cm2", 0.02, 0, 1, "HCN (I_h) conductance", _TUNED, "h"),
     _p("E_h", "mV", -43, -60, 0, "I_h reversal potential", "Huguenard & McCormick 1992 [lit]", "h"),

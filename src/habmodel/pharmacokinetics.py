@@ -15,7 +15,7 @@ are labelled as base, e.g. Ketalar). The concentration that the NMDA
 receptors of the LHb see (``brain_uM``) is the plasma concentration times
 ``brain_to_plasma``.
 
-Species presets (:data:`SPECIES`), each number marked as in SCIENCE.md:
+Species presets (:data:`SPECIES`), each number marked as in docs/science.md:
 
 =========  ===========  ==========  ==============================================
 species    t_half       V_d         dose / route
@@ -24,7 +24,7 @@ human      3 h [src]    2.5 L/kg    0.5 mg/kg over 40 min i.v. (antidepressant)
 mouse      13 min [src] 2.5 L/kg    10 mg/kg i.p., absorption half-life 2 min, F 1
 =========  ===========  ==========  ==============================================
 
-* Half-lives: SCIENCE.md sec. 1 item 4 (Ma et al. 2023).
+* Half-lives: docs/science.md sec. 1 item 4 (Ma et al. 2023).
 * Human ``V_d = 2.5 L/kg`` is **calibrated** so that 0.5 mg/kg over 40 min gives a
   plasma peak of 0.78 uM (185 ng/ml; Zanos et al. 2018, Table 1) with a 3 h
   half-life; the literature steady-state volume is about 3 L/kg [lit].
@@ -95,10 +95,10 @@ class Species:
 #: Species presets (see the module docstring for the sources and assumptions).
 SPECIES = MappingProxyType({
     "human": Species("human", 3 * 3600.0, 2.5, 15 * 60.0, 1.0, 1.0, 0.5, "infusion", 40 * 60.0,
-                     "t_half 3 h (SCIENCE.md); V_d calibrated to Cmax 0.78 uM after 0.5 mg/kg "
+                     "t_half 3 h (docs/science.md); V_d calibrated to Cmax 0.78 uM after 0.5 mg/kg "
                      "over 40 min (Zanos et al. 2018); brain = plasma [assume]"),
     "mouse": Species("mouse", 13 * 60.0, 2.5, 2 * 60.0, 1.0, 1.0, 10.0, "ip", 0.0,
-                     "t_half 13 min (SCIENCE.md); V_d as human, i.p. F = 1, absorption "
+                     "t_half 13 min (docs/science.md); V_d as human, i.p. F = 1, absorption "
                      "half-life 2 min, brain = plasma [assume]"),
 })
 

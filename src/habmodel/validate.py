@@ -1,14 +1,16 @@
-"""Check the model against the claims of SCIENCE.md section 4, and report.
+"""Check the model against the claims of docs/science.md section 4, and report.
 
 :func:`run_validation` runs the experiment protocols of
 :mod:`habmodel.experiments` (pharmacology panel, ketamine dose-response,
 rebound, firing-mode map, jittered population) -- all of them in **one**
 :func:`habmodel.simulate` call -- and turns their tables into one
-:class:`ClaimResult` per claim (1, 2, 3, 4, 5, 6, 8 and 9; claim 7, trapping,
-needs the kinetic ketamine scheme, which the model does not have).
-:func:`validation_markdown` writes them as a table.
+:class:`ClaimResult` per claim (1-6, 8 and 9; claim 7, trapping, runs the
+kinetic ketamine scheme of :mod:`habmodel.trapping`). Each claim is named by
+its number and its title in ``docs/science.md`` (:data:`habmodel.claims.CLAIMS`).
+:func:`validation_markdown` writes them as a table, :func:`reproduces_markdown`
+as the README's short table.
 
-Sizes: the full run uses SCIENCE.md's sizes (20 cells x 5 s per panel
+Sizes: the full run uses docs/science.md's sizes (20 cells x 5 s per panel
 condition, 100 jittered cells per condition); ``quick=True`` uses small
 populations and 3 s runs (a smoke test of the pipeline, well under 3 minutes on
 two cores: its verdicts have wider statistical error).
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import analysis
+from .claims import CLAIMS, claim_label
 from .experiments import (
     DEFAULT_SEED,
     fit_dose_response,
@@ -42,7 +45,8 @@ from .experiments.population import _jitter_plan
 from .experiments.rebound import _drug_set, _rebound_plan
 from .parameters import condition_values
 
-__all__ = ["ClaimResult", "run_validation", "validation_markdown", "RHYTHMIC_BURSTS_PER_S"]
+__all__ = ["ClaimResult", "run_validation", "validation_markdown", "reproduces_markdown",
+           "RHYTHMIC_BURSTS_PER_S"]
 
 #: Bursts/s at or above which a cell counts as rhythmically bursting (claim 8).
 RHYTHMIC_BURSTS_PER_S = 0.5
@@ -50,7 +54,7 @@ RHYTHMIC_BURSTS_PER_S = 0.5
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """The verdict on one claim of SCIENCE.md section 4."""
+    """The verdict on one claim of docs/science.md section 4."""
 
     claim: str
     description: str
@@ -136,7 +140,7 @@ def _claim1(panel) -> ClaimResult:
     no_burst = not (m["mode"] == "burst").any()
     rate_ok = len(firing) == 0 or 0.8 <= rate <= 10.5
     return ClaimResult(
-        "1", "control: tonic firing or silent",
+        "1", CLAIMS[1].title,
         f"{_modes(m)}; rate of firing cells {rate:.1f} Hz; spikes in bursts {_pct(bf)} "
         f"(n = {len(m)})",
         "no burst-mode cell, < 20 % of spikes in bursts, tonic rate about 1-10 Hz "
@@ -150,7 +154,7 @@ def _claim2(panel) -> ClaimResult:
     spb, ibf = _mean(m["spikes_per_burst"]), _mean(m["intraburst_hz"])
     ok = bf >= 0.6 and 0.5 <= bps <= 10 and 2 <= spb <= 10 and ibf >= 100
     return ClaimResult(
-        "2", "depressed: rhythmic bursting",
+        "2", CLAIMS[2].title,
         f"{_modes(m)}; spikes in bursts {_pct(bf)}, {bps:.2f} bursts/s, {spb:.1f} spikes/burst, "
         f"intra-burst {ibf:.0f} Hz (n = {len(m)})",
         ">= 60 % of spikes in bursts, 0.5-10 bursts/s, 2-10 spikes/burst, intra-burst >= 100 Hz",
@@ -186,7 +190,7 @@ def _claim3(panel, dose) -> ClaimResult:
         parts.append(f"no Hill fit: {err}")
         ok = False
     return ClaimResult(
-        "3", "NMDA block suppresses bursting (depressed cell)",
+        "3", CLAIMS[3].title,
         f"depressed {before:.2f} bursts/s; " + "; ".join(parts),
         "fraction of spikes in bursts and bursts/s cut by >= 80 % by ketamine 10 uM and by "
         "AP5 50 uM, no burst-mode cell left; half-maximal ketamine "
@@ -201,7 +205,7 @@ def _claim4(panel) -> ClaimResult:
     cut = 1 - after / before if before > 0 else math.nan
     ok = before > 0 and cut >= 0.95 and not (m["mode"] == "burst").any()
     return ClaimResult(
-        "4", "T-channel block (mibefradil 2 uM) abolishes bursting",
+        "4", CLAIMS[4].title,
         f"{after:.2f} bursts/s vs {before:.2f} (cut {_pct(cut)}); {_modes(m)}",
         "no burst-mode cell, bursts/s cut by >= 95 %", bool(ok))
 
@@ -219,7 +223,7 @@ def _claim5(rebound) -> ClaimResult:
     extra = f"; all steps without drug: {extra}" if len(others) > 1 else ""
     ok = p.get("none", 0.0) >= 0.75 and p.get("mibefradil", 1.0) <= 0.1
     return ClaimResult(
-        "5", "rebound burst after a hyperpolarising step (control cell)",
+        "5", CLAIMS[5].title,
         f"-20 pA/500 ms: rebound burst in {_pct(p.get('none', math.nan))} of cells "
         f"({spikes:.1f} spikes), with ketamine 10 uM {_pct(p.get('ketamine', math.nan))}, "
         f"with mibefradil 2 uM {_pct(p.get('mibefradil', math.nan))}{extra}",
@@ -241,7 +245,7 @@ def _claim6(mode_map) -> ClaimResult:
                                                       for m in analysis.MODES)
                      for d in doses)
     return ClaimResult(
-        "6", "firing-mode map over [K+]o x g_NMDA",
+        "6", CLAIMS[6].title,
         f"grid points silent/tonic/burst: {text} (of {len(summary) // len(doses)})",
         "silent, tonic and burst regions without drug; ketamine shrinks the burst region",
         bool(all_modes and moved))
@@ -259,7 +263,7 @@ def _claim8(panel, mode_map) -> ClaimResult:
           and top >= 10 and b < RHYTHMIC_BURSTS_PER_S and c == 0)
     k_o = mode_map["K_o_mM"]
     return ClaimResult(
-        "8", "rhythmic bursting needs NMDA",
+        "8", CLAIMS[8].title,
         f"g_NMDA = 0, [K+]o {k_o.min():g}-{k_o.max():g} mM: max {a:.2f} bursts/s; "
         f"ketamine {top:g} uM over the map: max {b:.2f} bursts/s; control + ketamine "
         f"{', '.join(f'{d:g}' for d in sorted(control_ket['ketamine_uM'].unique()))} uM: "
@@ -285,7 +289,7 @@ def _claim9(jitter) -> ClaimResult:
         f"{cond} silent/tonic/burst {_pct(row['frac_silent'])}/{_pct(row['frac_tonic'])}/"
         f"{_pct(row['frac_burst'])}" for cond, row in summary.iterrows())
     return ClaimResult(
-        "9", "robust to +-20 % conductance jitter",
+        "9", CLAIMS[9].title,
         f"{modes} (n = {int(dep['n_cells'])} per condition); depressed/control bursting "
         f"{ratio_text}; ketamine {top:g} uM cuts depressed bursting by "
         f"{_pct(dep['burst_cut'])}; ketamine creates no bursting in {_pct(never)} of cells",
@@ -296,12 +300,12 @@ def _claim9(jitter) -> ClaimResult:
 
 def run_validation(quick: bool = False, seed: int = DEFAULT_SEED,
                    **simulate_options) -> list[ClaimResult]:
-    """Run the protocols and judge SCIENCE.md claims 1-9 (7 on the trapping model).
+    """Run the protocols and judge docs/science.md claims 1-9 (7 on the trapping model).
 
     Parameters
     ----------
     quick : bool
-        Small populations and 3 s runs (a fast smoke test); default: SCIENCE.md's
+        Small populations and 3 s runs (a fast smoke test); default: docs/science.md's
         sizes (20 cells x 5 s per condition, 100 jittered cells).
     seed : int
         Seed of the input and of the jitter.
@@ -326,8 +330,9 @@ def _claim7(quick: bool) -> ClaimResult:
     from .trapping import trapping_claim
 
     row = trapping_claim(quick=quick)
-    number, _, description = row["claim"].partition(". ")
-    return ClaimResult(claim=number, description=description, measured=row["measured"],
+    number = row["claim"].partition(". ")[0]
+    return ClaimResult(claim=number, description=CLAIMS[int(number)].title,
+                       measured=row["measured"],
                        target=row["target"], passed=bool(row["passed"]))
 
 
@@ -335,10 +340,30 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def validation_markdown(results) -> str:
-    """The results as a Markdown table ``claim | measured | target | pass/FAIL``."""
+def _label(result, link: str | None) -> str:
+    if link and str(result.claim).isdigit() and int(result.claim) in CLAIMS:
+        return claim_label(result.claim, link)
+    return f"{_cell(result.claim)}. {_cell(result.description)}"
+
+
+def validation_markdown(results, link: str | None = None) -> str:
+    """The results as a Markdown table ``claim | measured | target | pass/FAIL``.
+
+    ``link``: the path of ``docs/science.md`` seen from where the table is
+    written; each claim then links to its definition there.
+    """
     lines = ["| claim | measured | target | pass/FAIL |", "|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {_cell(r.claim)}. {_cell(r.description)} | {_cell(r.measured)} | "
+        lines.append(f"| {_label(r, link)} | {_cell(r.measured)} | "
                      f"{_cell(r.target)} | {'pass' if r.passed else 'FAIL'} |")
+    return "\n".join(lines) + "\n"
+
+
+def reproduces_markdown(results, link: str | None = None) -> str:
+    """The short table of the README, "What the model reproduces":
+    ``claim | measured | target`` with a check mark or a cross."""
+    lines = ["| claim | measured | target | |", "|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {_label(r, link)} | {_cell(r.measured)} | {_cell(r.target)} | "
+                     f"{'✓' if r.passed else '✗ FAIL'} |")
     return "\n".join(lines) + "\n"

@@ -43,7 +43,7 @@ def pharmacology_panel(n_cells: int = 20, duration="5 s", seed: int = DEFAULT_SE
                        ketamine_doses=("1 uM", "3 uM", "10 uM"), *, ap5="50 uM",
                        mibefradil="2 uM", control_ketamine=None, jitter: float = 0.0,
                        warmup=None, criteria=None, **simulate_options) -> pd.DataFrame:
-    """The pharmacology panel of SCIENCE.md claims 1-4 and 8, in one simulation.
+    """The pharmacology panel of docs/science.md claims 1-4 and 8, in one simulation.
 
     Conditions (``label`` column), each with ``n_cells`` cells: control;
     depressed; depressed + ketamine at each of ``ketamine_doses``; depressed +

@@ -1,4 +1,4 @@
-"""Protocol 5: jittered populations (SCIENCE.md claim 9)."""
+"""Protocol 5: jittered populations (docs/science.md claim 9)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def jittered_population(fraction: float = 0.2, n_cells: int = 100, seed: int = D
                         ketamine_doses=("0.3 uM", "1 uM", "3 uM", "10 uM"), duration="3 s", *,
                         conditions=("control", "depressed"), warmup=None,
                         criteria=None, **simulate_options) -> pd.DataFrame:
-    """SCIENCE.md claim 9: a +-``fraction`` conductance-jittered population in every condition.
+    """docs/science.md claim 9: a +-``fraction`` conductance-jittered population in every condition.
 
     The same ``n_cells`` cells (same jittered conductances, keyed by ``seed``
     and the cell identity) in each condition, without drug and at each

@@ -29,7 +29,7 @@ does not depend on how often channels open (:func:`ic50_at`): activity sets how
 the coarse gating variable ``s``, not single-channel rates): ``k_on_ket``
 2.5e-3 /s per uM, ``k_off_ket`` 1e-3 /s at 0 mV, ``V_off_ket`` 33 mV
 (electrical distance 0.8 at 34 C), ``ket_Mg_competition`` 1. Calibration
-targets: a steady-state IC50 in the low-uM range (SCIENCE.md sec. 3: about 1 uM
+targets: a steady-state IC50 in the low-uM range (docs/science.md sec. 3: about 1 uM
 at the pore, IC50 rising with Mg2+) and a block kept for hours by a quiet cell.
 Measured (default seed, 6 cells x 5 s per block level):
 

@@ -187,7 +187,7 @@ def day_course(species=("mouse", "human"), doses: Mapping | None = None, *,
 # --- the validation claim --------------------------------------------------------------------
 
 def trapping_claim(quick: bool = True) -> dict:
-    """SCIENCE.md sec. 4 claim 7 on the trapping model: a row of ``habmodel validate``.
+    """docs/science.md sec. 4 claim 7 on the trapping model: a row of ``habmodel validate``.
 
     Loads 10 uM ketamine for 30 min into a stimulated depressed cell, washes it
     out, and follows the block for 24 h with the cell quiet or stimulated (NMDA
