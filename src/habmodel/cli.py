@@ -11,11 +11,16 @@
         --cells 20 --duration 5s --seed 3 --out DIR
     habmodel validate [--quick] [--out DIR] [--readme README.md]
     habmodel figures [--out DIR] [--only NAME ...] [--quick] [--gallery DIR]
+    habmodel cache [--info | --clear]
 
 Every input is checked before anything is simulated or written. Bad input
 exits with status 2 and one line on stderr, ``habmodel: error: <param>: <what
-was expected>``; a numerical blow-up (:class:`habmodel.SimulationError`) or a
-failure to write the results exits with status 1 and one line.
+was expected>``; so does a write that cannot finish (no space, no permission:
+the line names the path and the reason, and nothing partial is left) and a run
+into a folder that another run is writing. A numerical blow-up
+(:class:`habmodel.SimulationError`) exits with status 1 and one line. Warnings
+(a damaged kernel cache that was rebuilt, the runtime-engine fallback) are one
+line each.
 
 Each subcommand is a ``_add_<name>(subparsers)`` function that registers a
 parser whose ``handler(args, argv) -> int`` does the work.
@@ -27,6 +32,7 @@ import argparse
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 from . import __version__
@@ -52,7 +58,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all subcommands."""
-    from . import cli_experiments
+    from . import cli_cache, cli_experiments
 
     parser = _Parser(prog=PROG, description="A Brian2 model of lateral habenula burst firing.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -63,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_experiments.add_dose_response(sub)
     cli_experiments.add_validate(sub)
     _add_figures(sub)
+    cli_cache.add_cache(sub)
     return parser
 
 
@@ -367,13 +374,12 @@ def _params(args, argv) -> int:
                          if not out.is_dir() else f"--out: {out} is a folder")
     if not out.parent.absolute().is_dir():
         raise UsageError(f"--out: the folder of {out} does not exist")
-    tmp = out.with_name(f".{out.name}.tmp")
+    from .io import write_error, write_files
+
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        write_files({out: text})
     except OSError as err:
-        tmp.unlink(missing_ok=True)
-        return _fail(f"--out: cannot write {out}: {err}", 1)
+        return _fail(f"--out: {write_error(err, out)}", 2)
     return 0
 
 
@@ -416,7 +422,7 @@ def _summary(result, out: Path) -> str:
 def _simulate(args, argv) -> int:
     inputs = simulation_inputs(args)
     out = _check_out(args.out, args.overwrite)
-    from .io import write_run
+    from .io import write_error, write_run
     from .simulation import simulate
 
     try:
@@ -426,7 +432,7 @@ def _simulate(args, argv) -> int:
     try:
         write_run(result, out, argv, overwrite=args.overwrite)
     except OSError as err:
-        return _fail(f"--out: cannot write the results: {err}", 1)
+        return _fail(f"--out: {write_error(err, out)}", 2)
     if not args.quiet:
         print(_summary(result, out))
     return 0
@@ -463,16 +469,38 @@ def main(argv=None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["figures"]:  # its options are habmodel.figures' own (see _add_figures)
-        return _figures(argparse.Namespace(figure_args=argv[1:]), argv)
-    try:
-        args = build_parser().parse_args(_join_negative_values(argv))
-    except SystemExit as exc:  # argparse: --help, --version, usage errors
-        return exc.code if isinstance(exc.code, int) else 0
-    try:
-        return args.handler(args, argv)
-    except UsageError as err:
-        return _fail(err, 2)
-    except SimulationError as err:
-        return _fail(err, 1)
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        args = argparse.Namespace(figure_args=argv[1:], handler=_figures)
+    else:
+        try:
+            args = build_parser().parse_args(_join_negative_values(argv))
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            return exc.code if isinstance(exc.code, int) else 0
+    import logging
+
+    from .io import OutputBusyError
+
+    capture = logging.captureWarnings
+    with warnings.catch_warnings():  # restored on return: no global state changed
+        warnings.showwarning = _one_line_warning
+        # Brian2's import routes warnings into its logger (two lines each, with the
+        # source line); while the command runs they stay one line each.
+        logging.captureWarnings = lambda capture: None
+        try:
+            return args.handler(args, argv)
+        except UsageError as err:
+            return _fail(err, 2)
+        except OutputBusyError as err:
+            return _fail(f"--out: {err}", 2)
+        except SimulationError as err:
+            return _fail(err, 1)
+        except KeyboardInterrupt:
+            return _fail("interrupted", 130)
+        finally:
+            logging.captureWarnings = capture
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning on the command line: one line on stderr, no source location."""
+    text = " ".join(str(message).split())
+    print(text if text.startswith(f"{PROG}:") else f"{PROG}: warning: {text}",
+          file=sys.stderr if file is None else file)

@@ -30,6 +30,7 @@ from .cli import (
     require_unit,
 )
 from .drugs import DRUGS
+from .io import folder_lock, write_error, write_files
 
 __all__ = ["add_sweep", "add_dose_response", "add_validate", "value_list"]
 
@@ -112,7 +113,8 @@ def _sweep(args, argv) -> int:
             message.replace("vary: ", "--vary: ").replace("scheduler: ", "--scheduler: ")) \
             from None
     except OSError as err:
-        return _fail(f"--out: cannot write the results: {err}", 1)
+        return _fail(f"--out: {write_error(err, args.out)} (finished chunks are kept: run "
+                     "the same command again to resume)", 2)
     if not args.quiet:
         points = table["point"].nunique()
         print(f"sweep      {points} grid point(s) x {inputs['n_cells']} cell(s) x {seeds} "
@@ -195,7 +197,7 @@ def _dose_response(args, argv) -> int:
     try:
         write_folder(out, fill, overwrite=args.overwrite)
     except OSError as err:
-        return _fail(f"--out: cannot write the results: {err}", 1)
+        return _fail(f"--out: {write_error(err, out)}", 2)
     if not args.quiet:
         ic50 = "not determined" if fit is None or not np.isfinite(fit.ic50_uM) \
             else f"{fit.ic50_uM:.3g} uM (95 % CI {fit.ci95_uM[0]:.3g}-{fit.ci95_uM[1]:.3g})"
@@ -265,11 +267,6 @@ def _readme_with_table(readme: Path, table: str) -> str:
 
 
 def _validate(args, argv) -> int:
-    import os
-
-    from .claims import SCIENCE_DOC, science_link
-    from .validate import reproduces_markdown, run_validation, validation_markdown
-
     seed = _integer("--seed", args.seed, 0, 2**63 - 1)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -280,9 +277,20 @@ def _validate(args, argv) -> int:
     if readme is not None:
         _readme_with_table(readme, "")  # has the block: fail before simulating
     options = engine_inputs(args)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with folder_lock(out, "habmodel validate"):  # a second validate into it exits 2
+            return _validate_into(out, readme, seed, args, options)
+    except OSError as err:
+        return _fail(f"--out: {write_error(err, out)}", 2)
+
+
+def _validate_into(out: Path, readme: Path | None, seed: int, args, options) -> int:
+    from .claims import SCIENCE_DOC, science_link
+    from .validate import reproduces_markdown, run_validation, validation_markdown
+
     results = run_validation(quick=args.quick, seed=seed, **options)
     failed = [r for r in results if not r.passed]
-    out.mkdir(parents=True, exist_ok=True)
     link = science_link(out)
     table = validation_markdown(results, link)
     where = f"[{SCIENCE_DOC}]({link})" if link else f"{SCIENCE_DOC} of the habmodel repository"
@@ -295,13 +303,7 @@ def _validate(args, argv) -> int:
     if readme is not None:
         files[readme] = _readme_with_table(readme, reproduces_markdown(
             results, science_link(readme.parent)))
-    try:
-        for target, text in files.items():
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
-    except OSError as err:
-        return _fail(f"--out: cannot write {target}: {err}", 1)
+    write_files(files)  # all or none
     if not args.quiet:
         sys.stdout.write(table)
     if failed:

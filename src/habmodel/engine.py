@@ -31,13 +31,15 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EngineUnavailableError", "Kernel", "kernel", "cache_dir", "build_count",
+__all__ = ["EngineUnavailableError", "EngineCacheWarning", "Kernel", "kernel", "cache_dir",
+           "build_count", "cache_entries", "clear_cache",
            "default_threads", "CFLAGS", "cflags"]
 
 #: Compiler flags. ``-ffast-math`` lets the cell loop vectorise (SIMD exp/expm1
@@ -50,7 +52,7 @@ __all__ = ["EngineUnavailableError", "Kernel", "kernel", "cache_dir", "build_cou
 CFLAGS = ("-O3", "-ffast-math", "-march=native", "-fopenmp", "-fPIC")
 _FALLBACK_FLAGS = (("-march=",), ("-fopenmp",))  # dropped one by one if refused
 
-_ENGINE_VERSION = "1"  # bump to invalidate every cache entry
+_ENGINE_VERSION = "2"  # bump to invalidate every cache entry (2: layout.json has a checksum)
 _builds = 0  # kernels compiled by this process (tests count them)
 _lock = threading.Lock()
 
@@ -188,13 +190,174 @@ def _build(folder: Path, key: str, what: dict, method: str, equations: str | Non
         flags = _compile(_compiler()[0], tmp / "kernel.c", tmp / "kernel.so")
         (tmp / "kernel.o").unlink(missing_ok=True)
         layout = {"states": source.states, "parameters": source.parameters,
-                  "method": method, "flags": flags, "built_from": what}
+                  "method": method, "flags": flags, "abi": _abi(),
+                  "sha256": _sha256(tmp / "kernel.so"), "built_from": what}
         (tmp / "layout.json").write_text(json.dumps(layout, indent=1))
         os.rename(tmp, folder)  # atomic: the entry appears complete or not at all
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _builds += 1
+
+
+def _abi() -> int:
+    from .codegen import ABI_VERSION
+
+    return ABI_VERSION
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class DamagedEntryError(RuntimeError):
+    """A cache entry that cannot be used as it is (the message says why)."""
+
+
+class EngineCacheWarning(RuntimeWarning):
+    """The kernel cache had a damaged entry, or cannot be used; the run goes on."""
+
+
+def _load(folder: Path, method: str) -> Kernel:
+    """Load a cache entry after checking it: layout, checksum, that it loads, its ABI."""
+    try:
+        layout = json.loads((folder / "layout.json").read_text())
+        states, parameters = tuple(layout["states"]), tuple(layout["parameters"])
+        recorded = layout["sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DamagedEntryError(f"layout.json is missing or unreadable ({err})") from None
+    library = folder / "kernel.so"
+    try:
+        actual = _sha256(library)
+    except OSError as err:
+        raise DamagedEntryError(f"kernel.so cannot be read ({err.strerror or err})") from None
+    if actual != recorded:
+        raise DamagedEntryError("kernel.so does not match the checksum it was built with")
+    try:
+        lib = ctypes.CDLL(str(library))
+        lib.hm_run.restype = None
+        lib.hm_isa.restype = ctypes.c_char_p
+        abi, width, isa = lib.hm_abi_version(), int(lib.hm_simd_width()), lib.hm_isa().decode()
+    except (OSError, AttributeError) as err:
+        raise DamagedEntryError(f"kernel.so does not load ({err})") from None
+    if abi != _abi() or layout.get("abi") != abi:
+        raise DamagedEntryError(f"kernel.so has ABI {abi}, this habmodel needs {_abi()}")
+    return Kernel(library, states, parameters, method, lib, simd_width=width, isa=isa)
+
+
+def _usable_root(root: Path) -> str | None:
+    """Why the cache folder cannot hold entries (None if it can)."""
+    if root.exists() and not root.is_dir():
+        return "it is not a folder"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return err.strerror or str(err)
+    if not os.access(root, os.W_OK | os.X_OK):
+        return "not writable"
+    return None
+
+
+def _private_kernel(key: str, what: dict, method: str, equations: str | None) -> Kernel:
+    """Build into a temporary folder, load, and delete the folder (the process keeps the
+    loaded library): for a cache that cannot be written."""
+    scratch = Path(tempfile.mkdtemp(prefix="habmodel-engine-"))
+    try:
+        _build(scratch / key, key, what, method, equations)
+        return _load(scratch / key, method)
+    except DamagedEntryError as err:
+        raise EngineUnavailableError(f"a freshly built kernel does not load: {err}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _cached_kernel(root: Path, key: str, what: dict, method: str, equations: str | None,
+                   announce: bool) -> Kernel:
+    """Load the entry ``key`` of the cache ``root``, building it if it is missing, and
+    once more (moved aside first) if it is damaged."""
+    from filelock import FileLock
+
+    folder = root / key
+    try:
+        return _load(folder, method)  # the common case: no lock needed to read
+    except DamagedEntryError:
+        pass
+    with FileLock(str(folder) + ".lock"):
+        damaged = None
+        if folder.exists():  # another process may have (re)built it meanwhile
+            try:
+                return _load(folder, method)
+            except DamagedEntryError as err:
+                damaged = err
+                aside = Path(tempfile.mkdtemp(prefix=f".damaged-{key}-", dir=root))
+                os.replace(folder, aside / "entry")
+                shutil.rmtree(aside, ignore_errors=True)
+                warnings.warn(f"habmodel: the kernel cache {root} had a damaged entry {key} "
+                              f"({err}); it was moved aside and is rebuilt now",
+                              EngineCacheWarning, stacklevel=4)
+        if announce and damaged is None:
+            print(f"habmodel: compiling the fast engine ({method}), once for this "
+                  "model and machine (a few seconds) ...", file=sys.stderr, flush=True)
+        _build(folder, key, what, method, equations)
+        try:
+            return _load(folder, method)
+        except DamagedEntryError as err:
+            raise EngineUnavailableError(f"the rebuilt kernel in {folder} does not load: "
+                                         f"{err}") from None
+
+
+def cache_entries() -> list[dict]:
+    """What the kernel cache holds: one dict per entry (``name``, ``path``, ``bytes``,
+    ``built`` (ISO time), ``method``, ``flags``, ``compiler``, ``ok`` and ``problem``),
+    checked as before use but without loading anything. Leftovers of interrupted or
+    damaged builds are listed with ``ok`` False."""
+    from datetime import UTC, datetime
+
+    root = cache_dir()
+    if not root.is_dir():
+        return []
+    entries = []
+    for path in sorted(root.iterdir()):
+        if path.suffix == ".lock" or not path.is_dir():
+            continue
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        info = {"name": path.name, "path": str(path), "bytes": size,
+                "built": datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(
+                    timespec="seconds"), "method": "", "flags": "", "compiler": "",
+                "ok": False, "problem": ""}
+        try:
+            layout = json.loads((path / "layout.json").read_text())
+            info.update(method=layout.get("method", ""), flags=" ".join(layout.get("flags", ())),
+                        compiler=layout.get("built_from", {}).get("compiler", ""))
+            if "sha256" not in layout or layout.get("abi") != _abi():
+                info["problem"] = "built by an older habmodel (never used now)"
+            else:
+                ok = _sha256(path / "kernel.so") == layout["sha256"]
+                info.update(ok=ok, problem="" if ok else "kernel.so does not match its checksum")
+        except (OSError, ValueError, AttributeError) as err:
+            info["problem"] = f"unreadable ({err.__class__.__name__})"
+        if path.name.startswith("."):
+            info.update(ok=False, problem="leftover of an interrupted or damaged build")
+        entries.append(info)
+    return entries
+
+
+def clear_cache() -> int:
+    """Delete every entry of the kernel cache (and its locks); return how many went.
+    Kernels already loaded by running processes keep working."""
+    root = cache_dir()
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for path in root.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path)
+            removed += 1
+        elif path.suffix == ".lock":
+            path.unlink(missing_ok=True)
+    with _lock:
+        _loaded.clear()
+    return removed
 
 
 @dataclass
@@ -264,12 +427,18 @@ def kernel(method: str = "rk4", equations: str | None = None, *,
     the cache, or built now (tens of seconds, once per structure and machine;
     ``announce`` prints one line on stderr when it builds).
 
+    Every cache entry is checked before use (its ``layout.json``, the checksum of
+    ``kernel.so``, that it loads, its ABI); a damaged one is moved aside and rebuilt
+    once, with an :class:`EngineCacheWarning`. A cache folder that cannot be
+    written gives a kernel built for this process only, with the same warning.
+
     Raises
     ------
     EngineUnavailableError
-        No working C compiler.
+        No working C compiler, or a kernel that does not load even when rebuilt
+        (:func:`habmodel.simulate` then falls back to the runtime engine).
     """
-    from .codegen import ABI_VERSION, METHODS
+    from .codegen import METHODS
 
     if method not in METHODS:
         raise ValueError(f"method: the fast engine implements {', '.join(METHODS)}; got "
@@ -278,25 +447,18 @@ def kernel(method: str = "rk4", equations: str | None = None, *,
     with _lock:
         if key in _loaded:
             return _loaded[key]
-        folder = cache_dir() / key
-        if not (folder / "kernel.so").exists():
-            from filelock import FileLock
-
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(folder) + ".lock"):
-                if not (folder / "kernel.so").exists():  # another process may have built it
-                    if announce:
-                        print(f"habmodel: compiling the fast engine ({method}), once for this "
-                              "model and machine (a few seconds) ...", file=sys.stderr, flush=True)
-                    _build(folder, key, what, method, equations)
-        layout = json.loads((folder / "layout.json").read_text())
-        lib = ctypes.CDLL(str(folder / "kernel.so"))
-        lib.hm_run.restype = None
-        if lib.hm_abi_version() != ABI_VERSION:  # pragma: no cover - stale cache entry
-            raise EngineUnavailableError(f"cache entry {folder} has a different ABI; delete it")
-        lib.hm_isa.restype = ctypes.c_char_p
-        loaded = Kernel(folder / "kernel.so", tuple(layout["states"]),
-                        tuple(layout["parameters"]), method, lib,
-                        simd_width=int(lib.hm_simd_width()), isa=lib.hm_isa().decode())
+        root = cache_dir()
+        problem = _usable_root(root)
+        if problem is None:
+            try:
+                loaded = _cached_kernel(root, key, what, method, equations, announce)
+            except OSError as err:  # the lock or the entry cannot be written after all
+                problem = err.strerror or str(err)
+        if problem is not None:
+            warnings.warn(f"habmodel: the kernel cache {root} cannot be used ({problem}); "
+                          "building the fast engine for this process only (set "
+                          "HABMODEL_CACHE_DIR to a writable folder)", EngineCacheWarning,
+                          stacklevel=2)
+            loaded = _private_kernel(key, what, method, equations)
         _loaded[key] = loaded
         return loaded

@@ -23,6 +23,7 @@ import argparse
 import functools
 import os
 import re
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from brian2 import ms, mV, pA, second, uM
 from . import __version__, curves, experiment_plots, experiments, validate
 from .analysis import DEFAULT_CRITERIA
 from .claims import SCIENCE_DOC, science_link
-from .io import condition_label
+from .io import OutputBusyError, condition_label, folder_lock, write_error
 from .parameters import CONDITIONS, PARAMETERS
 from .plotting import plot_conditions, save_figure
 from .simulation import simulate
@@ -453,12 +454,30 @@ def main(argv=None) -> int:
 
 
 def run(args) -> int:
-    """Make the figures that ``args`` (of :func:`add_arguments`) ask for."""
+    """Make the figures that ``args`` (of :func:`add_arguments`) ask for.
+
+    Every file is written atomically; a write that cannot finish (no space, no
+    permission) exits with status 2 and one line naming the path and the reason (the
+    figures finished before it are kept, the index README.md is not rewritten), and so
+    does a second ``habmodel figures`` into a folder that one is writing.
+    """
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        if args.gallery is not None:
+            args.gallery.mkdir(parents=True, exist_ok=True)
+        with folder_lock(args.out, "habmodel figures"):
+            return _make(args)
+    except OSError as err:
+        print(f"\nhabmodel figures: error: --out: {write_error(err, args.out)}", file=sys.stderr)
+        return 2
+    except OutputBusyError as err:
+        print(f"habmodel figures: error: --out: {err}", file=sys.stderr)
+        return 2
+
+
+def _make(args) -> int:
     sizes = QUICK if args.quick else FULL
     names = list(dict.fromkeys(args.only)) if args.only else [*FIGURES, VALIDATION]
-    args.out.mkdir(parents=True, exist_ok=True)
-    if args.gallery is not None:
-        args.gallery.mkdir(parents=True, exist_ok=True)
     start_all = time.perf_counter()
     captions = {}
     for i, name in enumerate(names, 1):

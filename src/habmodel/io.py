@@ -24,6 +24,7 @@ end, so an interrupted or failed write leaves no partial folder behind.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
 import os
@@ -32,14 +33,71 @@ import shlex
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from .parameters import PARAMETERS
 
-__all__ = ["SUMMARY_COLUMNS", "condition_label", "format_quantity", "is_nonempty_dir",
-           "toml_line", "write_folder", "write_run"]
+__all__ = ["SUMMARY_COLUMNS", "OutputBusyError", "condition_label", "folder_lock",
+           "format_quantity", "is_nonempty_dir", "toml_line", "write_error", "write_folder",
+           "write_files", "write_run"]
+
+
+class OutputBusyError(RuntimeError):
+    """Another run is writing to the same output folder, or wrote it first."""
+
+
+def write_error(err: OSError, path=None) -> str:
+    """``"cannot write PATH: No space left on device"``: the path and the OS's reason."""
+    where = err.filename or path
+    reason = err.strerror or str(err)
+    return f"cannot write {where}: {reason}" if where else f"cannot write: {reason}"
+
+
+@contextmanager
+def folder_lock(folder, what: str = "habmodel run"):
+    """Hold an exclusive lock on ``folder`` (which must exist) while the block runs.
+
+    The lock is an ``flock`` of the folder itself, so nothing is left behind, and the
+    operating system releases it when the process ends however it ends. Raises
+    :class:`OutputBusyError` at once if another process holds it. Where the platform
+    has no ``flock`` (Windows), nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputBusyError(f"{folder} is being written by another {what}; wait for "
+                                  "it or choose another folder") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_files(files: dict) -> None:
+    """Write several text files so that either all of them are replaced or none: each
+    goes to a temporary file beside it first, and only when every one is written are
+    they renamed into place."""
+    staged = []
+    try:
+        for path, text in files.items():
+            path = Path(path)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            staged.append((tmp, path))
+            tmp.write_text(text, encoding="utf-8")
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
 
 SUMMARY_COLUMNS = ("cell", "rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst",
                    "intraburst_hz", "mode")
@@ -224,14 +282,32 @@ def write_run(result, out_dir, argv=None, *, overwrite: bool = False) -> Path:
     return write_folder(out_dir, lambda folder: _fill(folder, result, argv), overwrite=overwrite)
 
 
+def _as_final(err: OSError, tmp, out) -> OSError:
+    """``err`` with the path the user asked for in place of the temporary one."""
+    name = str(err.filename or "")
+    if tmp is not None and name.startswith(str(tmp)):
+        name = str(out / Path(name).relative_to(tmp))
+    elif not name or Path(name).name.startswith(".habmodel-tmp-") or tmp is None:
+        name = str(out)
+    else:
+        return err
+    return type(err)(err.errno, err.strerror or str(err), name)
+
+
 def write_folder(out_dir, fill, *, overwrite: bool = False) -> Path:
     """Create ``out_dir`` atomically: ``fill(tmp)`` writes into a temporary folder
     beside it, which is then renamed. Nothing is left behind if ``fill`` fails.
+
+    Two runs into the same new folder: the first to finish wins, the other raises
+    :class:`OutputBusyError` and keeps nothing (the rename is atomic, so the folder
+    always holds one complete run).
 
     Raises
     ------
     FileExistsError
         If ``out_dir`` is a non-empty folder and ``overwrite`` is false, or is a file.
+    OutputBusyError
+        If another run filled ``out_dir`` while this one was being written.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -249,17 +325,23 @@ def write_folder(out_dir, fill, *, overwrite: bool = False) -> Path:
         tmp = Path(tempfile.mkdtemp(dir=parent, prefix=".habmodel-tmp-"))
         fill(tmp)
         os.chmod(tmp, 0o777 & ~_umask())
+        busy = OutputBusyError(f"{out} was written by another run meanwhile; this run's "
+                               "results were not kept")
         if is_nonempty_dir(out):
+            if not overwrite:
+                raise busy
             old = Path(tempfile.mkdtemp(dir=parent, prefix=".habmodel-old-"))
             os.replace(out, old)
         try:
             os.replace(tmp, out)
-        except BaseException:
+        except OSError as err:
             if old is not None:
                 os.replace(old, out)
                 old = None
+            if err.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise busy from None
             raise
-    except BaseException:
+    except BaseException as err:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         for folder in reversed(created):
@@ -267,6 +349,8 @@ def write_folder(out_dir, fill, *, overwrite: bool = False) -> Path:
                 folder.rmdir()
             except OSError:
                 break
+        if isinstance(err, OSError) and not isinstance(err, FileExistsError):
+            raise _as_final(err, tmp, out) from err
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

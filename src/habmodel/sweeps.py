@@ -32,10 +32,13 @@ import os
 import platform
 import shutil
 import sys
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+
+from .io import folder_lock
 
 __all__ = ["sweep", "column_name", "SweepError"]
 
@@ -229,7 +232,6 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
         name with its unit (``K_o_mM``), ``cell``, ``seed`` and the metrics of
         ``summary.csv``.
     """
-    import pandas as pd
 
     from .analysis import DEFAULT_CRITERIA
     from .parameters import condition_values
@@ -282,8 +284,31 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     out = None if out is None else Path(out)
-    if out is not None:
-        _prepare_out(out, spec, overwrite)
+    with ExitStack() as stack:
+        if out is not None:
+            if out.exists() and not out.is_dir():
+                raise SweepError(f"out: {out} exists and is not a folder")
+            created = not out.exists()
+            out.mkdir(parents=True, exist_ok=True)
+            if created:  # a sweep refused below leaves no empty folder behind
+                stack.callback(_remove_if_empty, out)
+            # one sweep at a time in a folder: a second one exits at once
+            stack.enter_context(folder_lock(out, "habmodel sweep"))
+            _prepare_out(out, spec, overwrite)
+        return _execute(tasks, spec, out, started, scheduler, progress, command)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _execute(tasks, spec, out, started, scheduler, progress, command):
+    """Run the chunks that are not in ``out`` yet, and write the results."""
+    import pandas as pd
+
     tables, engines = {}, set()
     pending = []
     for i, task in enumerate(tasks):
@@ -378,10 +403,21 @@ def _write_results(out: Path, table, spec, tasks, started, command, scheduler, e
         "parameters": {name: value for name, value in params.items()},
         "units": {name: _unit(name) for name in params},
     }
-    _write_atomic(out / "results.csv", lambda p: table.to_csv(p, index=False))
-    _write_atomic(out / "results.parquet", lambda p: table.to_parquet(p, index=False))
-    _write_atomic(out / "provenance.json",
-                  lambda p: p.write_text(json.dumps(provenance, indent=1, default=str)))
+    # all three or none: each is written beside its place first, then all are renamed
+    staged = {}
+    try:
+        for name, write in (
+                ("results.csv", lambda p: table.to_csv(p, index=False)),
+                ("results.parquet", lambda p: table.to_parquet(p, index=False)),
+                ("provenance.json",
+                 lambda p: p.write_text(json.dumps(provenance, indent=1, default=str)))):
+            staged[out / name] = out / f".{name}.{os.getpid()}.tmp"
+            write(staged[out / name])
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
 
 
 def _unit(name: str) -> str:
