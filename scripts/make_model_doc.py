@@ -7,7 +7,7 @@ docs/model.md is out of date; the test suite runs it).
 import sys
 from pathlib import Path
 
-from habmodel.model import EQUATIONS
+from habmodel.model import DEFAULT_CELL, EQUATIONS
 from habmodel.parameters import CONDITION_DOCS, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +17,7 @@ def render() -> str:
     template = (ROOT / "docs" / "model.md.in").read_text()
     conditions = "\n".join(f"- **{name}**: {doc}" for name, doc in CONDITION_DOCS.items())
     return (template.replace("@EQUATIONS@", EQUATIONS.strip())
+            .replace("@PARTS@", DEFAULT_CELL.markdown_table())
             .replace("@CONDITIONS@", conditions).replace("@TABLE@", markdown_table()))
 
 

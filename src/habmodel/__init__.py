@@ -15,8 +15,10 @@ Brian2 is imported only when a simulation runs.
 from importlib.metadata import PackageNotFoundError, version
 
 from .analysis import BurstCriteria
+from .cell import Cell, load_parts
 from .drugs import DRUGS, Drug
 from .parameters import CONDITIONS, PARAMETERS, Parameter
+from .parts import Part
 
 try:
     __version__ = version("habmodel")
@@ -24,7 +26,8 @@ except PackageNotFoundError:  # pragma: no cover
     __version__ = "0+unknown"
 
 __all__ = ["simulate", "sweep", "SimulationResult", "SimulationError", "BurstCriteria", "Drug",
-           "DRUGS", "CONDITIONS", "PARAMETERS", "Parameter", "__version__"]
+           "DRUGS", "CONDITIONS", "PARAMETERS", "Parameter", "Cell", "Part", "load_parts",
+           "__version__"]
 
 
 def __getattr__(name):

@@ -93,6 +93,29 @@ def _figures(args, argv) -> int:
 
 # --- options shared by several subcommands ---------------------------------------------------
 
+def add_part_option(p) -> None:
+    """--part FILE: extra parts of the cell from a Python file (:func:`habmodel.load_parts`)."""
+    p.add_argument("--part", action="append", default=[], metavar="FILE",
+                   help="add the current(s) a Python file defines (PARTS = [habmodel.Part(...)]) "
+                   "to the cell; repeatable. See docs/howto.md")
+
+
+def cell_option(args):
+    """The cell of ``--part`` FILEs (a :class:`habmodel.Cell`), or None without any."""
+    files = getattr(args, "part", None) or []
+    if not files:
+        return None
+    if getattr(args, "_cell", None) is None:
+        from .cell import Cell, load_parts
+
+        try:
+            extra = [part for file in files for part in load_parts(file)]
+            args._cell = Cell(extra=extra)
+        except (ValueError, TypeError) as err:
+            raise UsageError(f"--part: {err}") from None
+    return args._cell
+
+
 def add_model_options(p, *, cells: bool = True, drugs: bool = True) -> None:
     """--condition, --params, --set, --drug NAME=CONC, --cells, --duration, --warmup, --seed,
     --jitter, --ketamine-model. Defaults are None so that a --params file can fill them."""
@@ -158,6 +181,7 @@ def _add_simulate(sub) -> None:
         "params.toml and trace.png to --out. Quantities need a unit ('2uM', '500 ms', "
         "'2.2 mS/cm2'); only dimensionless parameters (and 0) take a bare number.")
     add_model_options(p)
+    add_part_option(p)
     add_out_options(p, "spikes.csv, summary.csv, params.toml and trace.png")
     add_engine_options(p)
     p.set_defaults(handler=_simulate)
@@ -209,14 +233,16 @@ def _pairs(option: str, items, example: str) -> dict[str, str]:
     return out
 
 
-def input_unit(name: str) -> str | None:
+def input_unit(name: str, table=None) -> str | None:
     """The unit a command-line value of ``name`` is given in: ``uM`` for a drug, the
-    parameter's own unit for a parameter, None for an unknown name."""
+    parameter's own unit for a parameter (of ``table``, default every habmodel
+    parameter), None for an unknown name."""
     from .drugs import resolve_drug
     from .parameters import PARAMETERS
 
-    if name in PARAMETERS:
-        return PARAMETERS[name].unit
+    table = PARAMETERS if table is None else table
+    if name in table:
+        return table[name].unit
     try:
         resolve_drug(name)
     except ValueError:
@@ -224,14 +250,15 @@ def input_unit(name: str) -> str | None:
     return "uM"
 
 
-def require_unit(option: str, name: str, text: str, given: str | None = None) -> None:
+def require_unit(option: str, name: str, text: str, given: str | None = None,
+                 table=None) -> None:
     """A dimensional value on the command line must carry its unit: ``ketamine=10`` is
     an error (10 what?), ``ketamine=10uM`` is not; dimensionless parameters and a bare
     0 need none. ``given``: the whole value as typed (a list such as ``0,1,3``), for
     the message."""
     from .units import _NUMBER
 
-    unit = input_unit(name)
+    unit = input_unit(name, table)
     match = _NUMBER.match(text)
     if unit is None or unit.strip() in ("", "1") or not match or match.group(2):
         return
@@ -258,10 +285,14 @@ def read_params_option(args):
     if getattr(args, "_param_file", None) is None:
         from .paramfile import read_params
 
+        cell = cell_option(args)
         try:
-            args._param_file = read_params(args.params)
+            args._param_file = read_params(args.params,
+                                           None if cell is None else cell.parameters)
         except ValueError as err:
-            raise UsageError(f"--params: {err}") from None
+            hint = ("; a parameter of an extra part needs its --part FILE" if cell is None
+                    and "unknown parameter" in str(err) else "")
+            raise UsageError(f"--params: {err}{hint}") from None
     return args._param_file
 
 
@@ -273,6 +304,8 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
     from .parameters import condition_values
     from .simulation import _MAX_CELLS, _MAX_DURATION_S, resolve_drugs, resolve_parameters
 
+    cell = cell_option(args)
+    table = None if cell is None else cell.parameters
     file = read_params_option(args)
     run = file.run if file else {}
     from_file = file.simulate_arguments() if file else {}
@@ -291,6 +324,8 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
     except ValueError as err:
         raise _tagged("--condition", err) from None
     out = {"condition": condition}
+    if cell is not None:
+        out["cell"] = cell
     if cells:
         value, option = pick("cells")
         out["n_cells"] = _integer(option, value, 1, _MAX_CELLS)
@@ -305,7 +340,7 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
     out["ketamine_model"] = pick("ketamine_model")[0]
     flags = _pairs("--set", args.set, "g_T=2.2mS/cm2")
     for name, text in flags.items():
-        require_unit("--set", name, text)
+        require_unit("--set", name, text, table=table)
     overrides = {**from_file.get("overrides", {}), **flags}
     out["overrides"] = overrides
     if drugs:
@@ -314,7 +349,7 @@ def model_inputs(args, *, cells: bool = True, drugs: bool = True) -> dict:
             require_unit("--drug", name, text)
         out["drugs"] = {**from_file.get("drugs", {}), **flags}
     n = out.get("n_cells", 1)
-    for option, check in (("--set", lambda: resolve_parameters(condition, overrides, n)),
+    for option, check in (("--set", lambda: resolve_parameters(condition, overrides, n, table)),
                           ("--drug", lambda: resolve_drugs(out.get("drugs"), n))):
         try:
             check()

@@ -24,6 +24,8 @@ from .cli import (
     add_engine_options,
     add_model_options,
     add_out_options,
+    add_part_option,
+    cell_option,
     engine_inputs,
     model_inputs,
     read_params_option,
@@ -248,6 +250,7 @@ def add_validate(sub) -> None:
     p.add_argument("--readme", default=None, metavar="FILE",
                    help="also put the short table into FILE between the lines "
                    f"'{README_START}' and '{README_END}' (the project's README.md)")
+    add_part_option(p)
     add_engine_options(p)
     p.set_defaults(handler=_validate)
 
@@ -277,6 +280,9 @@ def _validate(args, argv) -> int:
     if readme is not None:
         _readme_with_table(readme, "")  # has the block: fail before simulating
     options = engine_inputs(args)
+    cell = cell_option(args)
+    if cell is not None:
+        options["cell"] = cell
     try:
         out.mkdir(parents=True, exist_ok=True)
         with folder_lock(out, "habmodel validate"):  # a second validate into it exits 2

@@ -154,11 +154,14 @@ def _hoist(exprs, constants):
     return out, [(symbol, expr) for expr, symbol in table.items()]
 
 
-def kernel_source(method: str = "rk4", equations: str | None = None) -> KernelSource:
+def kernel_source(method: str = "rk4", equations: str | None = None,
+                  event=None) -> KernelSource:
     """Generate the C kernel of the model for an explicit ``method``.
 
     ``equations`` defaults to :func:`habmodel.model.full_equations`; any other
     string gives a kernel of that model (same spike condition and input).
+    ``event`` maps a state variable to what one glutamate event adds to it
+    (default :data:`habmodel.model.GLUTAMATE_EVENT`; a cell's ``glutamate_event``).
     """
     import sympy
     from brian2.core.namespace import DEFAULT_UNITS
@@ -174,7 +177,8 @@ def kernel_source(method: str = "rk4", equations: str | None = None) -> KernelSo
     if "v" not in states:
         raise ValueError("the model needs a membrane potential state variable 'v'")
     t = sym.t
-    event = {name: str_to_sympy(code) for name, code in GLUTAMATE_EVENT.items()}
+    event = GLUTAMATE_EVENT if event is None else event
+    event = {name: str_to_sympy(code) for name, code in event.items()}
     if not set(event) <= set(states):
         raise ValueError(f"glutamate events act on {sorted(event)}, not all state variables")
     known = set(states) | {t.name}

@@ -112,7 +112,7 @@ def hill_free_fraction(conc_uM, ic50_uM, hill):
 
 
 def availability(concentrations: dict, params: dict, n_cells: int,
-                 ketamine_model: str = "hill") -> dict[str, np.ndarray]:
+                 ketamine_model: str = "hill", targets=DRUG_TARGETS) -> dict[str, np.ndarray]:
     """Per-cell availability factors for the model equations.
 
     Parameters
@@ -127,6 +127,8 @@ def availability(concentrations: dict, params: dict, n_cells: int,
         ketamine to the kinetic scheme instead (``ket_uM``, its concentration in
         uM as a number; its Hill parameters are then unused) and every other pore
         blocker to ``pore_load``.
+    targets : sequence of str
+        The drug targets of the cell (:attr:`habmodel.cell.Cell.drug_targets`).
 
     Returns
     -------
@@ -138,7 +140,7 @@ def availability(concentrations: dict, params: dict, n_cells: int,
         raise ValueError(f"ketamine_model: expected one of {', '.join(KETAMINE_MODELS)}, got "
                          f"{ketamine_model!r}")
     ones = np.ones(n_cells)
-    avail = {f"avail_{t}": ones.copy() for t in DRUG_TARGETS}
+    avail = {f"avail_{t}": ones.copy() for t in (*DRUG_TARGETS, *targets)}
     if ketamine_model == "trapping":
         avail["ket_uM"] = np.zeros(n_cells)
     load, delta = np.zeros(n_cells), None

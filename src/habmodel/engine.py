@@ -137,7 +137,7 @@ def cflags() -> tuple[str, ...]:
     return tuple(f"-march={march}" if f.startswith("-march=") else f for f in CFLAGS)
 
 
-def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
+def _structure_key(method: str, equations: str | None, event=None) -> tuple[str, dict]:
     from importlib.metadata import version
 
     from . import codegen, model
@@ -148,7 +148,8 @@ def _structure_key(method: str, equations: str | None) -> tuple[str, dict]:
     what = {
         "engine": _ENGINE_VERSION, "abi": codegen.ABI_VERSION, "method": method,
         "equations": model.full_equations() if equations is None else equations,
-        "spike": model.SPIKE_CONDITION, "event": dict(model.GLUTAMATE_EVENT),
+        "spike": model.SPIKE_CONDITION,
+        "event": dict(model.GLUTAMATE_EVENT if event is None else event),
         "poisson_terms": model.N_POISSON_TERMS,
         "generator": _generator_digest(),
         "sympy": version("sympy"), "brian2": version("brian2"),
@@ -182,7 +183,7 @@ def _build(folder: Path, key: str, what: dict, method: str, equations: str | Non
     global _builds
     from .codegen import kernel_source
 
-    source = kernel_source(method, equations)
+    source = kernel_source(method, equations, what["event"])
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=folder.parent))
     try:
@@ -422,7 +423,7 @@ _loaded: dict = {}
 
 
 def kernel(method: str = "rk4", equations: str | None = None, *,
-           announce: bool = True) -> Kernel:
+           announce: bool = True, event=None) -> Kernel:
     """The compiled kernel of the model for ``method``: from this process, from
     the cache, or built now (tens of seconds, once per structure and machine;
     ``announce`` prints one line on stderr when it builds).
@@ -443,7 +444,7 @@ def kernel(method: str = "rk4", equations: str | None = None, *,
     if method not in METHODS:
         raise ValueError(f"method: the fast engine implements {', '.join(METHODS)}; got "
                          f"{method!r} (use engine='runtime' for Brian2's other methods)")
-    key, what = _structure_key(method, equations)
+    key, what = _structure_key(method, equations, event)
     with _lock:
         if key in _loaded:
             return _loaded[key]

@@ -209,8 +209,13 @@ def _params_toml(result, argv) -> str:
         "", "[parameters]",
     ]
     group = None
+    cell = getattr(result, "cell", None)
+    table = cell.parameters if cell is not None else PARAMETERS
+    if cell is not None and cell.extra:
+        out.append("# this run had extra parts: " + ", ".join(p.name for p in cell.extra)
+                   + " (give the same --part FILE again to repeat it)")
     for name, values in result.params.items():
-        param = PARAMETERS.get(name)
+        param = table.get(name)
         unit, meaning = (param.unit, param.meaning) if param else ("1", "")
         if param and param.group != group:
             group = param.group

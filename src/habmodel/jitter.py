@@ -33,15 +33,19 @@ import numpy as np
 
 from .parameters import PARAMETERS
 
-__all__ = ["CONDUCTANCE_UNIT", "CONDUCTANCES", "check_fraction", "jitter_factors",
+__all__ = ["CONDUCTANCE_UNIT", "CONDUCTANCES", "conductances", "check_fraction", "jitter_factors",
            "conductance_jitter", "jitter_overrides"]
 
 #: The unit that marks a maximal conductance in the parameter table.
 CONDUCTANCE_UNIT = "mS/cm2"
 
+def conductances(table=PARAMETERS) -> tuple[str, ...]:
+    """The maximal conductances of a parameter table (its parameters in mS/cm2)."""
+    return tuple(p.name for p in table.values() if p.unit == CONDUCTANCE_UNIT)
+
+
 #: Every maximal conductance of the model (the parameters that jitter scales).
-CONDUCTANCES: tuple[str, ...] = tuple(p.name for p in PARAMETERS.values()
-                                      if p.unit == CONDUCTANCE_UNIT)
+CONDUCTANCES: tuple[str, ...] = conductances()
 
 _STREAM = 2  # a stream tag of these factors (kept: changing it would change every cell)
 

@@ -54,6 +54,7 @@ class ParamFile:
     drugs: dict = field(default_factory=dict)
     parameters: dict = field(default_factory=dict)
     criteria: object = None
+    table: object = field(default_factory=lambda: PARAMETERS)
 
     def simulate_arguments(self) -> dict:
         """Keyword arguments of :func:`habmodel.simulate` for what the file sets.
@@ -78,7 +79,7 @@ class ParamFile:
         if self.drugs:
             out["drugs"] = {name: text(v, "uM") for name, v in self.drugs.items()}
         if self.parameters:
-            out["overrides"] = {name: text(v, PARAMETERS[name].unit)
+            out["overrides"] = {name: text(v, self.table[name].unit)
                                 for name, v in self.parameters.items()}
         if self.criteria is not None:
             out["criteria"] = self.criteria
@@ -176,8 +177,10 @@ def _read_criteria(table: dict, path):
         raise ValueError(f"{_where(path, 'burst_criteria')}: {err}") from None
 
 
-def read_params(path) -> ParamFile:
-    """Read and check a parameter file (see the module docstring for its tables).
+def read_params(path, table=None) -> ParamFile:
+    """Read and check a parameter file (see the module docstring for its tables);
+    ``table``: the parameter table it may set (default :data:`PARAMETERS`; a cell with
+    extra parts has a larger one, :attr:`habmodel.cell.Cell.parameters`).
 
     Raises
     ------
@@ -195,12 +198,12 @@ def read_params(path) -> ParamFile:
         raise ValueError(f"{path}: cannot read it ({err})") from None
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"{path}: not valid TOML ({err})") from None
-    out = ParamFile(path)
-    for table, content in data.items():
-        if table not in _TABLES:
-            raise _unknown("table", table, list(_TABLES), str(path))
+    out = ParamFile(path, table=PARAMETERS if table is None else table)
+    for section, content in data.items():
+        if section not in _TABLES:
+            raise _unknown("table", section, list(_TABLES), str(path))
         if not isinstance(content, dict):
-            raise ValueError(f"{path}: '{table}' must be a table ([{table}])")
+            raise ValueError(f"{path}: '{section}' must be a table ([{section}])")
     out.run = _read_run(data.get("run", {}), path)
     for name, value in data.get("drugs", {}).items():
         if name not in DRUGS:
@@ -208,9 +211,9 @@ def read_params(path) -> ParamFile:
         out.drugs[name] = _values(value, "uM", _where(path, "drugs", name), name,
                                   check=lambda v, n=name: check_concentration(n, v))
     for name, value in data.get("parameters", {}).items():
-        param = PARAMETERS.get(name)
+        param = out.table.get(name)
         if param is None:
-            raise _unknown("parameter", name, list(PARAMETERS), _where(path, "parameters"))
+            raise _unknown("parameter", name, list(out.table), _where(path, "parameters"))
         out.parameters[name] = _values(value, param.unit, _where(path, "parameters", name),
                                        name, check=param.check)
     out.criteria = _read_criteria(data.get("burst_criteria", {}), path)

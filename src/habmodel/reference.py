@@ -97,15 +97,26 @@ _MODULES = [{"exp": _exp, "exprel": _exprel, "dexprel": _dexprel, "int_": _int},
 
 # --- what build_network sets up ------------------------------------------------------
 
-def initial_state() -> np.ndarray:
+def initial_state(cell=None) -> np.ndarray:
     """The state :func:`habmodel.model.build_network` starts a cell in (SI units,
-    in :data:`habmodel.model.STATE_VARIABLES` order)."""
-    return np.array([INITIAL_STATE[name] for name in STATE_VARIABLES], float)
+    in the order of the reference's state variables: :data:`habmodel.model.STATE_VARIABLES`
+    for the LHb neuron)."""
+    if cell is None:
+        return np.array([INITIAL_STATE[name] for name in STATE_VARIABLES], float)
+    start = cell.initial_state()
+    return np.array([start[name] for name in _state_names(cell)], float)
+
+
+def _state_names(cell) -> tuple[str, ...]:
+    if cell is None:
+        return STATE_VARIABLES
+    return tuple(s.name for s in symbolic_model(cell.full_equations()).states)
 
 
 # --- the numeric system of one cell -----------------------------------------------------
 
-def _si_values(params: dict, avail: dict, t_offset_s: float, needed) -> dict[str, float]:
+def _si_values(params: dict, avail: dict, t_offset_s: float, needed,
+               table=PARAMETERS) -> dict[str, float]:
     from .units import unit_of
 
     out = {}
@@ -115,7 +126,7 @@ def _si_values(params: dict, avail: dict, t_offset_s: float, needed) -> dict[str
         elif name in avail:
             out[name] = float(avail[name])
         elif name in params:
-            out[name] = float(params[name]) * float(unit_of(PARAMETERS[name].unit))
+            out[name] = float(params[name]) * float(unit_of(table[name].unit))
         elif name.startswith("avail_"):
             out[name] = 1.0
         elif name in ("pore_load", "pore_delta"):
@@ -136,19 +147,21 @@ class ReferenceSystem:
 
 
 def reference_system(params: dict, avail: dict | None = None,
-                     t_offset_s: float = 0.0) -> ReferenceSystem:
-    """Lambdify the equations of one cell (parameters in display units)."""
+                     t_offset_s: float = 0.0, cell=None) -> ReferenceSystem:
+    """Lambdify the equations of one cell (parameters in display units; ``cell``: a
+    :class:`habmodel.cell.Cell`, default the LHb neuron)."""
     import sympy
     from brian2.core.namespace import DEFAULT_UNITS
 
-    sym = symbolic_model()
+    sym = symbolic_model(None if cell is None else cell.full_equations())
+    table = PARAMETERS if cell is None else cell.parameters
     avail = dict(avail or {})
     unit_names = {s.name for e in (*sym.rhs, sym.threshold) for s in e.free_symbols}
     unit_names -= {s.name for s in sym.states} | {sym.t.name} | set(sym.parameters)
     unknown = sorted(n for n in unit_names if n not in DEFAULT_UNITS)
     if unknown:
         raise ValueError(f"reference: unknown names in the equations: {unknown}")
-    values = _si_values(params, avail, t_offset_s, sym.parameters)
+    values = _si_values(params, avail, t_offset_s, sym.parameters, table)
     values.update({n: float(DEFAULT_UNITS[n]) for n in unit_names})
 
     def numeric(expr):
@@ -181,7 +194,7 @@ def reference_system(params: dict, avail: dict | None = None,
 
 def reference_spike_times(params: dict, avail: dict | None = None, duration_s: float = 1.0,
                           t_offset_s: float = 0.0, y0=None, rtol: float = RTOL,
-                          atol=None) -> np.ndarray:
+                          atol=None, cell=None) -> np.ndarray:
     """Spike times (s) of one cell with deterministic drive, by SciPy Radau.
 
     Parameters
@@ -203,6 +216,9 @@ def reference_spike_times(params: dict, avail: dict | None = None, duration_s: f
         returned relative to ``t_offset_s`` (earlier spikes are dropped).
     y0 : array or dict, optional
         Initial state in SI units (default: the state build_network sets).
+    cell : Cell, optional
+        The neuron model (default: the LHb neuron); ``atol`` then defaults to 1e-7
+        for the states of its extra parts.
 
     Returns
     -------
@@ -216,16 +232,17 @@ def reference_spike_times(params: dict, avail: dict | None = None, duration_s: f
                          "nu_glu = 0 and drive the cell with s_tonic (or current)")
     if not duration_s > 0 or not t_offset_s >= 0:
         raise ValueError("reference_spike_times: need duration_s > 0 and t_offset_s >= 0")
-    system = reference_system(params, avail, t_offset_s)
+    system = reference_system(params, avail, t_offset_s, cell)
+    names = _state_names(cell)
     if y0 is None:
-        y = initial_state()
+        y = initial_state(cell)
     elif isinstance(y0, dict):
-        y = initial_state()
+        y = initial_state(cell)
         for name, value in y0.items():
-            y[STATE_VARIABLES.index(name)] = float(value)
+            y[names.index(name)] = float(value)
     else:
         y = np.array(y0, float)
-    atol = np.array([ATOL[n] for n in STATE_VARIABLES]) if atol is None else atol
+    atol = np.array([ATOL.get(n, 1e-7) for n in names]) if atol is None else atol
 
     t_end = t_offset_s + duration_s
     edges = [0.0, *[b for b in system.breakpoints if 0 < b < t_end], t_end]

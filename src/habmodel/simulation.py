@@ -26,8 +26,9 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from . import analysis
+from .cell import Cell
 from .drugs import availability, check_concentration, resolve_drug
-from .model import KETAMINE_MODELS, build_network, full_equations, initial_state, input_keys
+from .model import KETAMINE_MODELS, build_network, cell_for, input_keys
 from .parameters import PARAMETERS, condition_values, get_parameter
 from .units import is_quantity, si_scale, to_display, unit_of
 
@@ -83,7 +84,9 @@ class SimulationResult:
         Cells whose voltage was recorded.
     params : dict
         Every parameter value used, per cell (arrays, in each parameter's unit
-        from :data:`habmodel.parameters.PARAMETERS`).
+        from :data:`habmodel.parameters.PARAMETERS`, or the ``cell``'s table).
+    cell : Cell
+        The neuron model that was simulated (:class:`habmodel.cell.Cell`).
     drugs_uM : dict
         Drug concentrations (uM), per cell.
     metrics : dict
@@ -109,6 +112,7 @@ class SimulationResult:
     engine: str = "fast"
     ketamine_model: str = "hill"
     jitter: float = 0.0
+    cell: Cell | None = None
 
     def summary_rows(self) -> list[dict]:
         """One dict per cell with the columns of ``summary.csv``."""
@@ -157,12 +161,14 @@ def _check_int(name: str, value, low: int, high: int = 10**9) -> int:
     return int(value)
 
 
-def resolve_parameters(condition: str, overrides: dict | None, n_cells: int) -> dict:
-    """Per-cell parameter arrays (display units) for a condition plus overrides."""
-    base = condition_values(condition)
+def resolve_parameters(condition: str, overrides: dict | None, n_cells: int,
+                       table=None) -> dict:
+    """Per-cell parameter arrays (display units) for a condition plus overrides
+    (``table``: the parameter table of the cell, default :data:`PARAMETERS`)."""
+    base = condition_values(condition, table)
     values = {name: np.full(n_cells, v) for name, v in base.items()}
     for name, value in (overrides or {}).items():
-        param = get_parameter(name)
+        param = get_parameter(name, table)
         arr = _per_cell(name, value, param.unit, n_cells)
         for v in np.unique(arr):
             param.check(float(v))
@@ -199,7 +205,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
              criteria: analysis.BurstCriteria | None = None, engine: str = "fast",
              threads: int | None = None, progress: bool | None = None,
              ketamine_model: str = "hill", input_ids=None,
-             jitter: float = 0.0) -> SimulationResult:
+             jitter: float = 0.0, cell: Cell | None = None) -> SimulationResult:
     """Simulate a population of LHb neurons.
 
     Parameters
@@ -248,6 +254,10 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         uniform in ``[1 - jitter, 1 + jitter]`` (:mod:`habmodel.jitter`); the
         factors depend only on the seed and the cell's id (``input_ids``), so
         the same seed gives the same cells in every condition and with every drug.
+    cell : Cell, optional
+        The neuron model (default: the LHb neuron of ``docs/model.md``); e.g.
+        ``habmodel.Cell(extra=[my_current])`` (:mod:`habmodel.cell`). Both engines
+        integrate its equations; ``overrides`` may set its parameters.
 
     Returns
     -------
@@ -290,22 +300,26 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         if cells.size and (cells.min() < 0 or cells.max() >= n_cells):
             raise ValueError(f"record_v: cell indices must be in [0, {n_cells - 1}]")
 
-    values = resolve_parameters(condition, overrides, n_cells)
+    cell = cell_for(ketamine_model, cell)
+    values = resolve_parameters(condition, overrides, n_cells, cell.parameters)
     if jitter:
-        from .jitter import check_fraction, jitter_factors
+        from .jitter import check_fraction, conductances, jitter_factors
 
         ids = np.arange(n_cells) if input_ids is None else input_ids
-        for name, factor in jitter_factors(ids, check_fraction(jitter), seed).items():
+        names = conductances(cell.parameters)
+        for name, factor in jitter_factors(ids, check_fraction(jitter), seed, names).items():
             values[name] = values[name] * factor
     concentrations = resolve_drugs(drugs, n_cells)
-    avail = availability(concentrations, values, n_cells, ketamine_model)
+    avail = availability(concentrations, values, n_cells, ketamine_model,
+                         targets=cell.drug_targets)
 
     n_warm = int(round(warmup_s * 1e3 / dt_ms))
     n_rec = int(round(duration_s * 1e3 / dt_ms))
     rec_every = max(1, int(round(record_dt_ms / dt_ms)))
     run = dict(values=values, avail=avail, n_cells=n_cells, seed=seed, dt_ms=dt_ms,
                method=method, n_warm=n_warm, n_rec=n_rec, cells=cells, rec_every=rec_every,
-               progress=progress, ketamine_model=ketamine_model, input_ids=input_ids)
+               progress=progress, ketamine_model=ketamine_model, input_ids=input_ids,
+               cell=cell)
     if engine == "fast":
         from .engine import EngineUnavailableError
 
@@ -327,7 +341,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         v_cells=cells, params=values,
         drugs_uM={d.name: c for d, c in concentrations.items()}, metrics=metrics,
         criteria=criteria, versions=_versions(), engine=engine,
-        ketamine_model=ketamine_model, jitter=float(jitter),
+        ketamine_model=ketamine_model, jitter=float(jitter), cell=cell,
     )
 
 
@@ -374,7 +388,8 @@ class _Progress:
             self.bar.close()
 
 
-def _parameter_rows(names, values: dict, avail: dict, n_cells: int, t_offset_s: float):
+def _parameter_rows(names, values: dict, avail: dict, n_cells: int, t_offset_s: float,
+                    table=PARAMETERS):
     """The kernel's parameter array: one row per name, SI values."""
     rows = np.empty((len(names), n_cells))
     for j, name in enumerate(names):
@@ -383,7 +398,9 @@ def _parameter_rows(names, values: dict, avail: dict, n_cells: int, t_offset_s: 
         elif name in avail:
             rows[j] = avail[name]
         elif name in values:
-            rows[j] = np.asarray(values[name], float) * si_scale(PARAMETERS[name].unit)
+            rows[j] = np.asarray(values[name], float) * si_scale(table[name].unit)
+        elif name.startswith("avail_"):
+            rows[j] = 1.0  # a drug target no drug acts on
         else:
             raise ValueError(f"the fast engine needs a value for '{name}'")
     return rows
@@ -404,20 +421,22 @@ class FastPopulation:
     def __init__(self, values: dict, avail: dict, n_cells: int, seed: int, dt_ms: float,
                  method: str = DEFAULT_METHOD, *, ketamine_model: str = "hill",
                  input_ids=None, threads: int | None = None, t_offset_s: float = 0.0,
-                 announce: bool = True, vector: bool = True):
+                 announce: bool = True, vector: bool = True, cell: Cell | None = None):
         from .engine import default_threads, kernel
 
-        equations = None if ketamine_model == "hill" else full_equations(ketamine_model)
-        self.kernel = kernel(method, equations, announce=announce)
+        cell = cell_for(ketamine_model, cell)
+        self.kernel = kernel(method, cell.full_equations(), announce=announce,
+                             event=cell.glutamate_event)
         self.n_cells, self.dt_s, self.method, self.step = n_cells, dt_ms * 1e-3, method, 0
         width = self.kernel.simd_width if vector else 1
         # More than half a vector of cells: padding to whole vectors costs less than
         # running them one at a time (measured on AVX-512, AVX2 and SSE4.2 builds).
         n_run = n_cells if 2 * n_cells <= width else -(-n_cells // width) * width
         pad = np.minimum(np.arange(n_run), n_cells - 1)
-        rows = _parameter_rows(self.kernel.parameters, values, avail, n_cells, t_offset_s)
+        rows = _parameter_rows(self.kernel.parameters, values, avail, n_cells, t_offset_s,
+                               cell.parameters)
         self.params = np.ascontiguousarray(rows[:, pad])
-        start = initial_state(ketamine_model)
+        start = cell.initial_state()
         self.state = np.array([np.full(n_run, start[name]) for name in self.kernel.states])
         self.notref = np.ones(n_run, np.int64)
         self.keys = np.ascontiguousarray(input_keys(seed, n_cells, input_ids)[pad])
@@ -475,11 +494,11 @@ class FastPopulation:
 
 
 def _run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
-              progress, ketamine_model, input_ids, threads):
+              progress, ketamine_model, input_ids, cell, threads):
     dt_s = dt_ms * 1e-3
     pop = FastPopulation(values, avail, n_cells, seed, dt_ms, method,
                          ketamine_model=ketamine_model, input_ids=input_ids, threads=threads,
-                         t_offset_s=n_warm * dt_s, announce=progress is not False)
+                         t_offset_s=n_warm * dt_s, announce=progress is not False, cell=cell)
     n_samples = -(-n_rec // rec_every) if len(cells) else 0
     rec = np.full((n_samples, len(cells)), np.nan)
     bar = _Progress(progress, (n_warm + n_rec) * dt_s)
@@ -503,13 +522,13 @@ def _run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells,
 
 
 def _run_runtime(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
-                 progress, ketamine_model, input_ids):
+                 progress, ketamine_model, input_ids, cell):
     import brian2 as b2
 
     dt_q = dt_ms * b2.ms
     net, group, spikes, state = build_network(
         values, avail, n_cells, seed, dt_q, method, cells, rec_every * dt_q, n_warm * dt_q,
-        ketamine_model=ketamine_model, input_ids=input_ids)
+        ketamine_model=ketamine_model, input_ids=input_ids, cell=cell)
     if state is not None:
         state.active = False
     total_s = (n_warm + n_rec) * dt_ms * 1e-3

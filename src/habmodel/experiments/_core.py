@@ -13,7 +13,7 @@ import pandas as pd
 from .. import analysis
 from ..curves import _display_array
 from ..drugs import DRUGS, check_concentration
-from ..jitter import CONDUCTANCES, check_fraction, jitter_factors
+from ..jitter import CONDUCTANCES, check_fraction, conductances, jitter_factors
 from ..parameters import PARAMETERS, condition_values, get_parameter
 from ..simulation import _check_int
 from ..units import to_display, unit_of
@@ -95,11 +95,13 @@ def _simulate_rows(rows: list[dict], *, duration_s: float, seed: int, jitter: fl
     n = len(rows)
     if n == 0:
         raise ValueError("nothing to simulate (no cells)")
-    values = {name: np.empty(n) for name in PARAMETERS}
+    cell = (options or {}).get("cell")
+    ptable = PARAMETERS if cell is None else cell.parameters
+    values = {name: np.empty(n) for name in ptable}
     for i, row in enumerate(rows):
-        cell_values = condition_values(row["condition"])
+        cell_values = condition_values(row["condition"], ptable)
         for name, value in row.get("overrides", {}).items():
-            param = get_parameter(name)
+            param = get_parameter(name, ptable)
             param.check(float(value))
             cell_values[name] = float(value)
         for name, value in cell_values.items():
@@ -108,10 +110,11 @@ def _simulate_rows(rows: list[dict], *, duration_s: float, seed: int, jitter: fl
     ids = np.array([row["cell"] for row in rows], int)
     for fraction in np.unique(fractions[fractions > 0]):
         chosen = fractions == fraction
-        for name, factor in jitter_factors(ids[chosen], fraction, seed).items():
+        for name, factor in jitter_factors(ids[chosen], fraction, seed,
+                                           conductances(ptable)).items():
             values[name][chosen] = values[name][chosen] * factor
-    defaults = condition_values("control")
-    overrides = {name: arr * unit_of(PARAMETERS[name].unit) for name, arr in values.items()
+    defaults = condition_values("control", ptable)
+    overrides = {name: arr * unit_of(ptable[name].unit) for name, arr in values.items()
                  if not np.all(arr == defaults[name])}
     drug_names = sorted({name for row in rows for name in row.get("drugs", {})})
     concentrations = {name: np.array([float(row.get("drugs", {}).get(name, 0.0))
