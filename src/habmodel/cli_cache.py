@@ -29,7 +29,7 @@ def _size(n: int) -> str:
 
 
 def _cache(args, argv) -> int:
-    from .cli import PROG, _fail
+    from .cli_common import PROG, fail
     from .engine import cache_dir, cache_entries, clear_cache
 
     root = cache_dir()
@@ -37,7 +37,7 @@ def _cache(args, argv) -> int:
         try:
             removed = clear_cache()
         except OSError as err:
-            return _fail(f"cache: cannot clear {root}: {err.strerror or err}", 2)
+            return fail(f"cache: cannot clear {root}: {err.strerror or err}", 2)
         print(f"{PROG} cache: removed {removed} entr{'y' if removed == 1 else 'ies'} from {root}")
         return 0
     entries = cache_entries()

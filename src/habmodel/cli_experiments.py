@@ -14,22 +14,22 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .cli import (
+from .cli_common import (
     PROG,
     UsageError,
-    _check_out,
-    _fail,
-    _integer,
-    _tagged,
     add_engine_options,
     add_model_options,
     add_out_options,
     add_part_option,
     cell_option,
+    check_out,
     engine_inputs,
+    fail,
+    integer,
     model_inputs,
     read_params_option,
     require_unit,
+    tagged,
 )
 from .drugs import DRUGS
 from .io import folder_lock, write_error, write_files
@@ -93,7 +93,7 @@ def _sweep(args, argv) -> int:
         for text in vary[name]:
             require_unit("--vary", name, text, values)
     inputs = {**model_inputs(args), **engine_inputs(args)}
-    seeds = _integer("--seeds", args.seeds, 1, 10_000)
+    seeds = integer("--seeds", args.seeds, 1, 10_000)
     if args.scheduler is not None and not re.match(r"^[a-z]+://[^\s/]+:\d+$|^[^\s/:]+:\d+$",
                                                     args.scheduler):
         raise UsageError(f"--scheduler: expected an address such as tcp://HOST:PORT, got "
@@ -111,11 +111,11 @@ def _sweep(args, argv) -> int:
     except ValueError as err:
         message = str(err)
         option = "--scheduler" if message.startswith("scheduler") else "--vary"
-        raise _tagged(option, err) if message.startswith("unknown ") else UsageError(
+        raise tagged(option, err) if message.startswith("unknown ") else UsageError(
             message.replace("vary: ", "--vary: ").replace("scheduler: ", "--scheduler: ")) \
             from None
     except OSError as err:
-        return _fail(f"--out: {write_error(err, args.out)} (finished chunks are kept: run "
+        return fail(f"--out: {write_error(err, args.out)} (finished chunks are kept: run "
                      "the same command again to resume)", 2)
     if not args.quiet:
         points = table["point"].nunique()
@@ -156,7 +156,7 @@ def _dose_response(args, argv) -> int:
     try:
         drug = resolve_drug(args.drug).name
     except ValueError as err:
-        raise _tagged("--drug", err) from None
+        raise tagged("--drug", err) from None
     doses = []
     for text in value_list("--doses", args.doses):
         require_unit("--doses", drug, text, args.doses)
@@ -169,7 +169,7 @@ def _dose_response(args, argv) -> int:
     if len([d for d in doses if d > 0]) < 3:
         raise UsageError("--doses: give at least three concentrations above 0 for a fit")
     inputs = {**model_inputs(args, drugs=False), **engine_inputs(args)}
-    out = _check_out(args.out, args.overwrite)
+    out = check_out(args.out, args.overwrite)
     options = {k: inputs[k] for k in ("engine", "threads", "progress", "ketamine_model")}
     for key in ("dt", "method"):
         if key in inputs:
@@ -199,7 +199,7 @@ def _dose_response(args, argv) -> int:
     try:
         write_folder(out, fill, overwrite=args.overwrite)
     except OSError as err:
-        return _fail(f"--out: {write_error(err, out)}", 2)
+        return fail(f"--out: {write_error(err, out)}", 2)
     if not args.quiet:
         ic50 = "not determined" if fit is None or not np.isfinite(fit.ic50_uM) \
             else f"{fit.ic50_uM:.3g} uM (95 % CI {fit.ci95_uM[0]:.3g}-{fit.ci95_uM[1]:.3g})"
@@ -270,7 +270,7 @@ def _readme_with_table(readme: Path, table: str) -> str:
 
 
 def _validate(args, argv) -> int:
-    seed = _integer("--seed", args.seed, 0, 2**63 - 1)
+    seed = integer("--seed", args.seed, 0, 2**63 - 1)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: {out} exists and is not a folder")
@@ -288,7 +288,7 @@ def _validate(args, argv) -> int:
         with folder_lock(out, "habmodel validate"):  # a second validate into it exits 2
             return _validate_into(out, readme, seed, args, options)
     except OSError as err:
-        return _fail(f"--out: {write_error(err, out)}", 2)
+        return fail(f"--out: {write_error(err, out)}", 2)
 
 
 def _validate_into(out: Path, readme: Path | None, seed: int, args, options) -> int:

@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .inputs import display_array
 from .parameters import PARAMETERS, condition_values, get_parameter
 from .units import to_display, unit_of
 
@@ -33,32 +34,6 @@ __all__ = ["evaluate", "gate_steady_state", "nmda_iv", "negative_slope_region",
 
 #: Default membrane-potential grid of the voltage curves (mV).
 DEFAULT_V = np.round(np.arange(-120.0, 20.0001, 0.5), 6)
-
-
-def _display_array(value, unit: str, name: str) -> np.ndarray:
-    """A scalar or sequence of quantities/strings as a 1-D float array in ``unit``.
-
-    Brian2 quantity arrays are converted at once; lists may mix quantities and
-    strings; plain numbers are accepted only for dimensionless units.
-    """
-    import brian2
-
-    if isinstance(value, brian2.Quantity) and np.ndim(value) > 0:
-        if value.dim != unit_of(unit).dim:
-            raise ValueError(f"{name}: expected quantities in {unit}, got {value!r} "
-                             "(wrong dimensions)")
-        arr = np.asarray(value / unit_of(unit), float).ravel()
-    elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray)
-                                              and not isinstance(value, brian2.Quantity)
-                                              and value.ndim > 0):
-        arr = np.array([to_display(v, unit, name) for v in value], float)
-    else:
-        arr = np.array([to_display(value, unit, name)], float)
-    if arr.size == 0:
-        raise ValueError(f"{name}: expected at least one value in {unit}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: expected finite values in {unit}")
-    return arr
 
 
 @lru_cache(maxsize=1)
@@ -180,7 +155,7 @@ def gate_steady_state(gate: str, v_mV, *, condition: str = "control",
 
 
 def _v_grid(v) -> np.ndarray:
-    return DEFAULT_V.copy() if v is None else _display_array(v, "mV", "v")
+    return DEFAULT_V.copy() if v is None else display_array(v, "mV", "v")
 
 
 def nmda_iv(mg=("0 mM", "0.5 mM", "1 mM", "2 mM"), v=None, *, open_fraction: float = 1.0,
@@ -198,7 +173,7 @@ def nmda_iv(mg=("0 mM", "0.5 mM", "1 mM", "2 mM"), v=None, *, open_fraction: flo
         ``slope_mS_cm2`` (chord-free slope dI/dV) and ``negative_slope`` (bool).
         :func:`negative_slope_region` summarises the last column.
     """
-    mg_values = _display_array(mg, "mM", "mg")
+    mg_values = display_array(mg, "mM", "mg")
     for value in mg_values:
         PARAMETERS["Mg_o"].check(value)
     if not 0 < float(open_fraction) <= 1:
@@ -344,7 +319,7 @@ def potassium_reversal(k_o=None, *, condition: str = "control",
         ``K_o_mM, E_K_mV, K_i_mM, temperature_K``.
     """
     k_values = (np.round(np.arange(1.0, 10.0001, 0.05), 6) if k_o is None
-                else _display_array(k_o, "mM", "k_o"))
+                else display_array(k_o, "mM", "k_o"))
     for value in k_values:
         PARAMETERS["K_o"].check(value)
     si = _si_parameters(condition, overrides)

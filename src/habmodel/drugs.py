@@ -29,7 +29,7 @@ import numpy as np
 from .model import DRUG_TARGETS, KETAMINE_MODELS
 from .parameters import _unknown
 
-__all__ = ["Drug", "DRUGS", "resolve_drug", "availability", "hill_free_fraction",
+__all__ = ["Drug", "DRUGS", "condition_label", "resolve_drug", "availability", "hill_free_fraction",
            "check_concentration", "MAX_CONCENTRATION_UM"]
 
 
@@ -163,3 +163,14 @@ def availability(concentrations: dict, params: dict, n_cells: int,
     avail["pore_load"] = load
     avail["pore_delta"] = np.zeros(n_cells) if delta is None else np.array(delta, float)
     return avail
+
+
+def condition_label(condition: str, drugs_uM: dict) -> str:
+    """``"depressed + ketamine 2 uM"``; per-cell concentrations are shown as a range."""
+    parts = [condition]
+    for name, conc in drugs_uM.items():
+        conc = np.atleast_1d(np.asarray(conc, float))
+        lo, hi = float(conc.min()), float(conc.max())
+        text = f"{lo:g} uM" if lo == hi else f"{lo:g}-{hi:g} uM"
+        parts.append(f"{name} {text}")
+    return " + ".join(parts)

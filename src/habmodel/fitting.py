@@ -106,9 +106,9 @@ def _doses(doses, name: str) -> np.ndarray:
     if _is_brian2(doses) or isinstance(doses, str) or (
             isinstance(doses, (list, tuple))
             and any(_is_brian2(d) or isinstance(d, str) for d in doses)):
-        from .curves import _display_array
+        from .inputs import display_array
 
-        return _display_array(doses, "uM", name)
+        return display_array(doses, "uM", name)
     return np.asarray(doses, float)
 
 

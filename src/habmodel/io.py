@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .drugs import condition_label
 from .parameters import PARAMETERS
 
 __all__ = ["SUMMARY_COLUMNS", "OutputBusyError", "condition_label", "folder_lock",
@@ -114,17 +115,6 @@ def _num(value: float) -> str:
 def format_quantity(value: float, unit: str) -> str:
     """``"1.5 mS/cm2"`` from ``1.5`` and ``"mS/cm2"`` (just the number if ``unit`` is ``"1"``)."""
     return _num(value) if unit in ("", "1") else f"{_num(value)} {unit}"
-
-
-def condition_label(condition: str, drugs_uM: dict) -> str:
-    """``"depressed + ketamine 2 uM"``; per-cell concentrations are shown as a range."""
-    parts = [condition]
-    for name, conc in drugs_uM.items():
-        conc = np.atleast_1d(np.asarray(conc, float))
-        lo, hi = float(conc.min()), float(conc.max())
-        text = f"{lo:g} uM" if lo == hi else f"{lo:g}-{hi:g} uM"
-        parts.append(f"{name} {text}")
-    return " + ".join(parts)
 
 
 # --- TOML (written by hand so that it can carry comments) ---------------------------------

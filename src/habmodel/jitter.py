@@ -119,7 +119,7 @@ def conductance_jitter(values: dict, fraction: float, seed: int) -> dict:
     ----------
     values : dict
         Per-cell parameter arrays in display units, as
-        :func:`habmodel.simulation.resolve_parameters` returns them (every array
+        :func:`habmodel.inputs.resolve_parameters` returns them (every array
         of length ``n_cells``; cell ``i`` is position ``i``).
     fraction : float
         F in ``[0, 1)`` (0.2 for +-20 %).
@@ -160,7 +160,7 @@ def jitter_overrides(n_cells: int, fraction: float, seed: int, condition: str = 
         Cell identities (length ``n_cells``), e.g. ``np.tile(np.arange(20), 3)``
         for three conditions of the same 20 cells; default ``0 .. n_cells-1``.
     """
-    from .simulation import resolve_parameters
+    from .inputs import resolve_parameters
     from .units import unit_of
 
     values = resolve_parameters(condition, overrides, n_cells)

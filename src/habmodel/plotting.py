@@ -17,12 +17,15 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from . import analysis, style
-from .io import condition_label
+from .drugs import condition_label
 
-__all__ = ["draw_trace", "first_burst_window", "plot_conditions", "plot_trace", "save_figure"]
+__all__ = ["add_caption", "draw_trace", "first_burst_window", "log_dose_axis", "plot_conditions",
+           "plot_trace", "save_figure", "stacked_modes", "unit_label"]
 
 _BURST_COLOR = style.PALETTE["burst"]
 
@@ -193,3 +196,38 @@ def save_figure(fig: Figure, path_without_suffix, formats=("png", "svg"), dpi: i
             raise
         written.append(target)
     return written
+
+
+def add_caption(fig: Figure, criteria, extra: str = "", *, bursts: bool = True) -> None:
+    """A caption line under the figure; with ``bursts`` it ends with the burst criteria."""
+    criteria = criteria or analysis.DEFAULT_CRITERIA
+    rule = f"Burst criteria: {criteria.describe()}." if bursts else ""
+    text = " ".join(part for part in (extra.strip(), rule) if part)
+    fig.text(0.5, 0.0, text, ha="center", va="top", fontsize="small", wrap=True)
+
+
+def stacked_modes(ax, labels, fractions: pd.DataFrame) -> None:
+    """Horizontal stacked bars of silent/tonic/burst fractions, one bar per label."""
+    y = np.arange(len(labels))
+    left = np.zeros(len(labels))
+    for mode in analysis.MODES:
+        width = fractions[f"frac_{mode}"].to_numpy(float)
+        ax.barh(y, width, left=left, color=style.PALETTE[mode], label=mode, edgecolor="white")
+        left += np.nan_to_num(width)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("fraction of cells")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(analysis.MODES),
+              frameon=False, title="firing mode", handlelength=1.2, columnspacing=1.0)
+
+
+def log_dose_axis(ax) -> None:
+    """Log dose axis with plain numbers (0.1, 1, 10) instead of powers of ten."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+
+
+def unit_label(unit: str) -> str:
+    """``mS/cm2`` as mathtext ``mS/cm$^2$``."""
+    return unit.replace("cm2", "cm$^2$")

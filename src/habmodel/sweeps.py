@@ -234,8 +234,8 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
     """
 
     from .analysis import DEFAULT_CRITERIA
+    from .inputs import check_int, scalar_overrides
     from .parameters import condition_values
-    from .simulation import _check_int, scalar_overrides
     from .units import to_display
 
     condition_values(condition)
@@ -246,10 +246,10 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
         kind, unit, floats = _axis(name, values)
         axes[name] = (kind, unit)
         grids.append(floats)
-    n_cells = _check_int("n_cells", n_cells, 1, 100_000)
-    seeds = _check_int("seeds", seeds, 1, 10_000)
-    seed = _check_int("seed", seed, 0, 2**63 - 1 - seeds)
-    chunk_cells = _check_int("chunk_cells", chunk_cells, 1, 10_000_000)
+    n_cells = check_int("n_cells", n_cells, 1, 100_000)
+    seeds = check_int("seeds", seeds, 1, 10_000)
+    seed = check_int("seed", seed, 0, 2**63 - 1 - seeds)
+    chunk_cells = check_int("chunk_cells", chunk_cells, 1, 10_000_000)
     duration_s = to_display(duration, "s", "duration")
     warmup_s = to_display(warmup, "s", "warmup")
     if not 0 < duration_s <= 24 * 3600 or not 0 <= warmup_s <= 24 * 3600:
@@ -344,7 +344,7 @@ def _execute(tasks, spec, out, started, scheduler, progress, command):
 def _bar(progress, total: int, initial: int):
     from tqdm.auto import tqdm
 
-    from .simulation import progress_mode
+    from .runner import progress_mode
 
     return tqdm(total=total, initial=initial, unit="chunk", desc="habmodel sweep",
                 disable=progress_mode(progress) == "off", file=sys.stderr, leave=False)

@@ -37,12 +37,13 @@ from .experiments import (
     mode_map_summary,
     rebound_summary,
 )
-from .experiments._core import _run_merged, _seconds
-from .experiments.dose import _dose_plan
-from .experiments.mode_map import _map_plan
-from .experiments.panel import _panel_plan
-from .experiments.population import _jitter_plan
-from .experiments.rebound import _drug_set, _rebound_plan
+from .experiments._core import run_merged
+from .experiments.dose import dose_plan
+from .experiments.mode_map import map_plan
+from .experiments.panel import panel_plan
+from .experiments.population import jitter_plan
+from .experiments.rebound import drug_set, rebound_plan
+from .inputs import positive_seconds
 from .parameters import condition_values
 
 __all__ = ["ClaimResult", "run_validation", "validation_markdown", "reproduces_markdown",
@@ -102,20 +103,20 @@ _REBOUND_AMP, _REBOUND_STEP = -20.0, 500.0
 def _tables(sizes: _Sizes, seed: int, options: dict) -> dict[str, pd.DataFrame]:
 
     plans = {
-        "panel": (_panel_plan(sizes.panel_cells, np.array(sizes.panel_doses), 50.0, 2.0,
+        "panel": (panel_plan(sizes.panel_cells, np.array(sizes.panel_doses), 50.0, 2.0,
                               np.array(sizes.panel_doses)), 0.0),
-        "dose": (_dose_plan("ketamine", np.array(sizes.doses), "depressed", sizes.dose_cells),
+        "dose": (dose_plan("ketamine", np.array(sizes.doses), "depressed", sizes.dose_cells),
                  0.0),
-        "rebound": (_rebound_plan(np.array(sizes.rebound_amplitudes),
+        "rebound": (rebound_plan(np.array(sizes.rebound_amplitudes),
                                   np.array(sizes.rebound_steps),
-                                  _drug_set(("none", "ketamine", "mibefradil")), "control",
+                                  drug_set(("none", "ketamine", "mibefradil")), "control",
                                   sizes.rebound_cells, 500.0, 300.0), 0.0),
-        "map": (_map_plan(np.array(sizes.map_k_o), np.array(sizes.map_g),
+        "map": (map_plan(np.array(sizes.map_k_o), np.array(sizes.map_g),
                           np.array(sizes.map_doses), "control", 1), 0.0),
-        "jitter": (_jitter_plan(sizes.jitter_cells, np.r_[0.0, sizes.jitter_doses],
+        "jitter": (jitter_plan(sizes.jitter_cells, np.r_[0.0, sizes.jitter_doses],
                                 ["control", "depressed"]), 0.2),
     }
-    return _run_merged(plans, _seconds(sizes.duration, "duration"), seed, options=options)
+    return run_merged(plans, positive_seconds(sizes.duration, "duration"), seed, options=options)
 
 
 def _mean(values) -> float:

@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis
-from ..curves import _display_array
 from ..drugs import DRUGS, check_concentration
+from ..inputs import check_int, display_array, positive_seconds
 from ..jitter import CONDUCTANCES, check_fraction, conductances, jitter_factors
 from ..parameters import PARAMETERS, condition_values, get_parameter
-from ..simulation import _check_int
 from ..units import to_display, unit_of
 
 #: Per-cell metrics every protocol table carries (as in SimulationResult.metrics).
@@ -39,18 +38,14 @@ _DRUG_LABEL = {"ketamine": "ketamine", "ap5": "AP5", "mibefradil": "mibefradil"}
 
 # --- input checks -------------------------------------------------------------------------
 
-def _seconds(value, name: str) -> float:
-    seconds = to_display(value, "s", name)
-    if not seconds > 0:
-        raise ValueError(f"{name}: expected a positive time, got {value!r}")
-    return seconds
+_seconds = positive_seconds  # a positive time in seconds
 
 
-_int = _check_int  # integers in a range (one check for the whole package)
+_int = check_int  # integers in a range (one check for the whole package)
 
 
 def _doses(value, name: str) -> np.ndarray:
-    return check_concentration(name, _display_array(value, "uM", name))
+    return check_concentration(name, display_array(value, "uM", name))
 
 
 def _conc(value, name: str) -> float:
@@ -142,7 +137,7 @@ def _simulate_rows(rows: list[dict], *, duration_s: float, seed: int, jitter: fl
 def _with_overrides(rows: list[dict], overrides) -> list[dict]:
     """Every row with the user's ``overrides`` (one value per parameter) added; a name
     that the protocol itself sets is an error."""
-    from ..simulation import scalar_overrides
+    from ..inputs import scalar_overrides
 
     base = scalar_overrides(overrides)
     if not base:
@@ -180,7 +175,7 @@ def _tidy(table: pd.DataFrame) -> pd.DataFrame:
     return table[head + [c for c in tail if c in table.columns]].reset_index(drop=True)
 
 
-def _run_merged(plans: dict, duration_s: float, seed: int, warmup=None, criteria=None,
+def run_merged(plans: dict, duration_s: float, seed: int, warmup=None, criteria=None,
                 options: dict | None = None) -> dict[str, pd.DataFrame]:
     """Several protocols in ONE simulate call (used by :mod:`habmodel.validate`).
 

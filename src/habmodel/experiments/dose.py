@@ -25,7 +25,7 @@ from ._core import (
 
 # --- 2. dose-response ------------------------------------------------------------------------
 
-def _dose_plan(drug: str, doses, condition: str, n_cells: int) -> _Plan:
+def dose_plan(drug: str, doses, condition: str, n_cells: int) -> _Plan:
     rows = [{"drug": drug, "dose_uM": float(d), "condition": condition, "cell": c,
              "drugs": {drug: float(d)} if d > 0 else {}}
             for d in doses for c in range(n_cells)]
@@ -66,7 +66,7 @@ def dose_response(drug: str = "ketamine", doses=None, condition: str = "depresse
     doses = (np.array(DEFAULT_DOSES_UM) if doses is None else _doses(doses, "doses"))
     n_cells = _int("n_cells", n_cells, 1)
     seed = _int("seed", seed, 0, 2**63 - 1)
-    plan = _dose_plan(name, doses, condition, n_cells)
+    plan = dose_plan(name, doses, condition, n_cells)
     simulate_options = {**simulate_options, "overrides": overrides}
     return _run(plan, _seconds(duration, "duration"), seed, check_fraction(jitter), warmup,
                 criteria, simulate_options)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..curves import _display_array, evaluate
+from ..curves import evaluate
+from ..inputs import display_array
 from ..jitter import check_fraction
 from ..parameters import PARAMETERS, condition_values
 from ..units import unit_of
@@ -24,7 +25,7 @@ from ._core import (
 
 # --- 4. firing-mode map ----------------------------------------------------------------------
 
-def _map_plan(k_o, g_nmda, ket, condition, n_cells) -> _Plan:
+def map_plan(k_o, g_nmda, ket, condition, n_cells) -> _Plan:
     e_k = _e_k(k_o, condition)
     rows = [{"K_o_mM": float(k), "E_K_mV": float(e),
              "g_NMDA_mS_cm2": float(g), "condition": condition, "cell": c,
@@ -71,16 +72,16 @@ def mode_map(k_o_values=None, nmda_values=None, ketamine_doses=("0 uM", "1 uM", 
         condition, cell``, the drug columns, ``seed, jitter`` and the metrics.
     """
     k_o = (np.array(DEFAULT_K_O_MM) if k_o_values is None
-           else _display_array(k_o_values, "mM", "k_o_values"))
+           else display_array(k_o_values, "mM", "k_o_values"))
     g = (np.array(DEFAULT_G_NMDA) if nmda_values is None
-         else _display_array(nmda_values, "mS/cm2", "nmda_values"))
+         else display_array(nmda_values, "mS/cm2", "nmda_values"))
     for value in k_o:
         PARAMETERS["K_o"].check(value)
     for value in g:
         PARAMETERS["g_NMDA"].check(value)
     ket = _doses(ketamine_doses, "ketamine_doses")
     condition_values(condition)
-    plan = _map_plan(k_o, g, ket, condition, _int("n_cells", n_cells, 1))
+    plan = map_plan(k_o, g, ket, condition, _int("n_cells", n_cells, 1))
     return _run(plan, _seconds(duration, "duration"), _int("seed", seed, 0, 2**63 - 1),
                 check_fraction(jitter), warmup, criteria, simulate_options)
 

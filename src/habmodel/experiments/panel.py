@@ -26,7 +26,7 @@ def _label(condition: str, drugs: dict) -> str:
     return " + ".join(parts)
 
 
-def _panel_plan(n_cells, ketamine_doses, ap5, mibefradil, control_ketamine) -> _Plan:
+def panel_plan(n_cells, ketamine_doses, ap5, mibefradil, control_ketamine) -> _Plan:
     conditions = [("control", {}), ("depressed", {})]
     conditions += [("depressed", {"ketamine": d}) for d in ketamine_doses if d > 0]
     if ap5 > 0:
@@ -75,7 +75,7 @@ def pharmacology_panel(n_cells: int = 20, duration="5 s", seed: int = DEFAULT_SE
     duration_s = _seconds(duration, "duration")
     doses = _doses(ketamine_doses, "ketamine_doses")
     control = doses if control_ketamine is None else _doses(control_ketamine, "control_ketamine")
-    plan = _panel_plan(n_cells, doses, _conc(ap5, "ap5"), _conc(mibefradil, "mibefradil"),
+    plan = panel_plan(n_cells, doses, _conc(ap5, "ap5"), _conc(mibefradil, "mibefradil"),
                        control)
     return _run(plan, duration_s, seed, check_fraction(jitter), warmup, criteria,
                 simulate_options)

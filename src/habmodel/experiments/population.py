@@ -14,7 +14,7 @@ from ._core import DEFAULT_SEED, DRUG_COLUMNS, _doses, _identity, _int, _Plan, _
 
 # --- 5. jittered population (claim 9) ---------------------------------------------------------
 
-def _jitter_plan(n_cells, doses, conditions) -> _Plan:
+def jitter_plan(n_cells, doses, conditions) -> _Plan:
     rows = [{"condition": cond, "cell": c,
              "drugs": {"ketamine": float(d)} if d > 0 else {}}
             for cond in conditions for d in doses for c in range(n_cells)]
@@ -44,7 +44,7 @@ def jittered_population(fraction: float = 0.2, n_cells: int = 100, seed: int = D
     doses = np.unique(np.r_[0.0, doses])
     for cond in conditions:
         condition_values(cond)
-    plan = _jitter_plan(n_cells, doses, list(conditions))
+    plan = jitter_plan(n_cells, doses, list(conditions))
     return _run(plan, _seconds(duration, "duration"), _int("seed", seed, 0, 2**63 - 1),
                 fraction, warmup, criteria, simulate_options)
 

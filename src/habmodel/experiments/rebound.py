@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis
-from ..curves import _display_array
 from ..drugs import DRUGS, resolve_drug
+from ..inputs import display_array
 from ..jitter import check_fraction
 from ..parameters import PARAMETERS, condition_values
 from ..units import to_display
@@ -22,7 +22,7 @@ from ._core import DEFAULT_SEED, _conc, _int, _Plan, _run, _seconds
 REBOUND_DRUGS_UM = {"none": 0.0, "ketamine": 10.0, "ap5": 50.0, "mibefradil": 2.0}
 
 
-def _drug_set(drugs) -> dict[str, float]:
+def drug_set(drugs) -> dict[str, float]:
     if isinstance(drugs, Mapping):
         items = list(drugs.items())
     else:
@@ -40,7 +40,7 @@ def _drug_set(drugs) -> dict[str, float]:
     return out
 
 
-def _rebound_plan(amplitudes, steps_ms, drugs: dict, condition, n_cells, step_start_ms,
+def rebound_plan(amplitudes, steps_ms, drugs: dict, condition, n_cells, step_start_ms,
                   window_ms) -> _Plan:
     rows = []
     for name, conc in drugs.items():
@@ -114,13 +114,13 @@ def rebound(amplitudes=("-10 pA", "-20 pA", "-40 pA"), durations=("500 ms",),
         ``rebound_latency_ms`` (first spike after release, NaN if none in the
         window), ``seed, jitter`` and the metrics of the whole recording.
     """
-    amps = _display_array(amplitudes, "pA", "amplitudes")
+    amps = display_array(amplitudes, "pA", "amplitudes")
     if np.any(amps > 0):
         raise ValueError(f"amplitudes: expected hyperpolarising steps (<= 0 pA), got "
                          f"{amps.tolist()} pA")
     for a in amps:
         PARAMETERS["I_step"].check(a)
-    steps = _display_array(durations, "ms", "durations")
+    steps = display_array(durations, "ms", "durations")
     if np.any(steps <= 0):
         raise ValueError(f"durations: expected positive step durations, got {steps.tolist()} ms")
     condition_values(condition)
@@ -130,7 +130,7 @@ def rebound(amplitudes=("-10 pA", "-20 pA", "-40 pA"), durations=("500 ms",),
     window_ms = to_display(window, "ms", "window")
     if window_ms <= 0:
         raise ValueError(f"window: expected a positive time, got {window!r}")
-    plan = _rebound_plan(amps, steps, _drug_set(drugs), condition,
+    plan = rebound_plan(amps, steps, drug_set(drugs), condition,
                          _int("n_cells", n_cells, 1), start_ms, window_ms)
     duration_s = plan.min_duration_s if duration is None else _seconds(duration, "duration")
     if duration_s < plan.min_duration_s:

@@ -8,8 +8,8 @@ from types import MappingProxyType
 import numpy as np
 
 from ..drugs import check_concentration
+from ..inputs import check_int
 from ..parameters import condition_values, get_parameter
-from ..simulation import _check_int
 from ..units import to_display
 
 DEFAULT_SEED = 2026
@@ -29,7 +29,7 @@ _EDGE = 1e-3  # block levels 0 and 1 are measured at 1e-3 and 1 - 1e-3
 # --- input checks -------------------------------------------------------------------------
 
 def _int(name: str, value, low: int, high: int = 10**7) -> int:
-    return _check_int(name, value, low, high)
+    return check_int(name, value, low, high)
 
 
 def _seconds(value, name: str, positive: bool = True) -> float:

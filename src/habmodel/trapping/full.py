@@ -47,7 +47,7 @@ def _simulate(values: dict, ket_uM: np.ndarray, block0: np.ndarray, input_ids: n
     """Run the trapping model with a per-cell initial block and read the block state
     every ``sample_s`` (the fast engine's kernel, driven directly)."""
     from ..drugs import DRUGS, availability
-    from ..simulation import DEFAULT_DT_MS, FastPopulation
+    from ..runner import DEFAULT_DT_MS, FastPopulation
 
     n = len(ket_uM)
     dt_ms = DEFAULT_DT_MS if dt_ms is None else dt_ms

@@ -54,9 +54,9 @@ def ic50_at(v="-66 mV", *, condition: str = "depressed", overrides=None):
 def steady_state_block(concentrations, v="-66 mV", *, condition: str = "depressed",
                        overrides=None) -> np.ndarray:
     """Steady-state blocked fraction at fixed voltage for ketamine ``concentrations``."""
-    from ..curves import _display_array
+    from ..inputs import display_array
 
-    conc = _display_array(concentrations, "uM", "concentrations")
+    conc = display_array(concentrations, "uM", "concentrations")
     if np.any(conc < 0):
         raise ValueError("concentrations: expected concentrations >= 0 uM")
     ic50 = float(ic50_at(v, condition=condition, overrides=overrides) / unit_of("uM"))
