@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export MPLBACKEND := Agg
 
-.PHONY: figures test lint clean
+.PHONY: figures test lint docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,14 @@ figures: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
+docs: $(VENV)/.installed
+	$(BIN)/python -m sphinx -W -b html docs/api docs/_build/api
+	@echo "API reference: docs/_build/api/index.html"
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) figures build dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) figures build dist docs/_build .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +

@@ -2,7 +2,7 @@
 
 For each method and time step, runs the population of ``tests/test_accuracy.py``
 (tonic NMDA drive, no Poisson input, 2 s, no warm-up) and prints the population
-spike-count error against :func:`habmodel.reference.reference_spike_times`, the
+spike-count error against :func:`habmodel.engines.reference.reference_spike_times`, the
 worst spike-time error of the first bursting cell, and the wall time of the
 Brian2 run (compilation excluded). This is how ``DEFAULT_METHOD`` and
 ``DEFAULT_DT_MS`` in :mod:`habmodel.simulation` are chosen: the cheapest

@@ -99,7 +99,7 @@ def main(argv=None) -> int:
     from brian2 import second, uM
 
     import habmodel
-    from habmodel import engine
+    from habmodel.engines import fast as engine
 
     scale = 0.2 if args.quick else 1.0
     k = engine.kernel(announce=False)

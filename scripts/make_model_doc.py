@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from habmodel.model import DEFAULT_CELL, EQUATIONS
-from habmodel.parameters import CONDITION_DOCS, markdown_table
+from habmodel.model.parameters import CONDITION_DOCS, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

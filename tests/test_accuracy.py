@@ -2,7 +2,7 @@
 
 docs/science.md sec. 7 requires the integrator to be chosen by a convergence test
 against an independent reference of the same equations, and that test to stay
-in the suite. :mod:`habmodel.reference` integrates the equation string of
+in the suite. :mod:`habmodel.engines.reference` integrates the equation string of
 :mod:`habmodel.model` with ``solve_ivp(method="Radau", rtol=1e-9)``;
 ``benchmarks/convergence.py`` prints the error of each Brian2 method and step.
 
@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 
 from habmodel import analysis
-from habmodel.drugs import availability
-from habmodel.parameters import CONDITIONS, PARAMETERS, condition_values
-from habmodel.reference import reference_spike_times
+from habmodel.engines.reference import reference_spike_times
+from habmodel.model.drugs import availability
+from habmodel.model.parameters import CONDITIONS, PARAMETERS, condition_values
+from habmodel.model.units import unit_of
 from habmodel.simulation import DEFAULT_DT_MS, DEFAULT_METHOD, simulate
-from habmodel.units import unit_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.validation]
 
@@ -61,7 +61,7 @@ def run_brian(method: str | None = None, dt_ms: float | None = None,
     warm-up, so the recorded period starts at t = 0 (and t_offset = 0)."""
     from brian2 import ms, second
 
-    from habmodel.codegen import METHODS
+    from habmodel.engines.codegen import METHODS
 
     options = {} if method is None else {"method": method}
     if engine is not None or method not in (None, *METHODS):

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import habmodel.parameters
+import habmodel.model.parameters
 from habmodel import analysis, io, simulation
-from habmodel.parameters import PARAMETERS
-from habmodel.units import parse_quantity, to_display
+from habmodel.model.parameters import PARAMETERS
+from habmodel.model.units import parse_quantity, to_display
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 SUMMARY_HEADER = ["cell", "rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst",
@@ -150,7 +150,7 @@ def test_write_run_files(tmp_path):
     params = tomllib.loads((out / "params.toml").read_text())
     assert params["run"]["seed"] == 7
     assert params["parameters"]["g_T"] == ["1.5 mS/cm2", "2 mS/cm2"]  # differs per cell
-    k_o = habmodel.parameters.CONDITIONS["depressed"]["K_o"]
+    k_o = habmodel.model.parameters.CONDITIONS["depressed"]["K_o"]
     assert params["parameters"]["K_o"] == f"{k_o:g} mM"  # same in every cell: a scalar
     assert params["drugs"]["ketamine"] == "2 uM"
     assert params["burst_criteria"]["max_isi"] == "20 ms"
@@ -181,7 +181,7 @@ def test_write_run_failure_leaves_nothing(tmp_path, monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(habmodel.plotting, "save_figure", broken)
+    monkeypatch.setattr(habmodel.plotting.layout, "save_figure", broken)
     with pytest.raises(RuntimeError):
         io.write_run(fake_result(), tmp_path / "new" / "run")
     assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from habmodel.cli_experiments import value_list
+from habmodel.cli.experiments import value_list
 
 
 def test_value_lists_share_the_last_unit():

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from habmodel import curves
-from habmodel.parameters import PARAMETERS, condition_values
+from habmodel.analysis import curves
+from habmodel.model.parameters import PARAMETERS, condition_values
 
 V = np.linspace(-110.0, 10.0, 49)
 
@@ -107,7 +107,7 @@ def _compare_with_brian2(b2):
     from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 
     from habmodel.model import DRUG_TARGETS, EQUATION_PARAMETERS, full_equations
-    from habmodel.units import unit_of
+    from habmodel.model.units import unit_of
 
     values = condition_values("depressed")
     # Brian2 evaluates the subexpressions of the equation string itself (numpy target).
@@ -155,7 +155,7 @@ def test_bad_input_is_rejected_by_name(call, message):
 def test_steady_state_iv_nmda_softens_the_whole_cell_slope():
     from brian2 import mV
 
-    from habmodel.curves import steady_state_iv
+    from habmodel.analysis.curves import steady_state_iv
 
     table = steady_state_iv("depressed", (0.0, 0.11), np.arange(-85.0, -59.0, 1.0) * mV)
     slope = table.pivot(index="v_mV", columns="s", values="slope_nS")

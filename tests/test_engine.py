@@ -12,8 +12,8 @@ import pytest
 from brian2 import cm, mM, ms, msiemens, pA, second, uM
 
 import habmodel
-from habmodel import engine
-from habmodel.model import glutamate_counts, input_keys
+from habmodel.engines import fast as engine
+from habmodel.model.drive import glutamate_counts, input_keys
 from habmodel.simulation import EngineFallbackWarning
 
 TINY_MODEL = """
@@ -112,7 +112,7 @@ def test_a_structural_change_builds_once_and_the_cache_is_shared(fresh_cache):
     assert layout["built_from"]["equations"] == TINY_MODEL
     # another process finds it in the cache and builds nothing
     code = textwrap.dedent(f"""
-        from habmodel import engine
+        from habmodel.engines import fast as engine
         engine.kernel("euler", {TINY_MODEL!r}, announce=False)
         print(engine.build_count())
     """)
@@ -128,7 +128,7 @@ def test_a_structural_change_builds_once_and_the_cache_is_shared(fresh_cache):
 def test_two_processes_building_at_once_share_one_entry(fresh_cache):
     code = textwrap.dedent(f"""
         import numpy as np
-        from habmodel import engine
+        from habmodel.engines import fast as engine
         k = engine.kernel("rk2", {TINY_MODEL!r}, announce=False)
         n = 3
         state = np.zeros((3, n)); state[0] = -0.07

@@ -16,9 +16,10 @@ import pytest
 from brian2 import cm, mM, ms, msiemens, mV, pA, uM
 from matplotlib.figure import Figure
 
-from habmodel import experiment_plots, experiments, validate
+from habmodel import experiments, validate
 from habmodel.analysis import MODES
-from habmodel.curves import potassium_reversal
+from habmodel.analysis.curves import potassium_reversal
+from habmodel.plotting import protocols as experiment_plots
 from habmodel.validate import ClaimResult, validation_markdown
 
 SEED = 2026

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from habmodel import engine
+from habmodel.engines import fast as engine
 
 SIMULATE = ["simulate", "--condition", "depressed", "--cells", "3", "--duration", "0.5s",
             "--seed", "4", "--quiet"]
@@ -63,7 +63,8 @@ DAMAGES = {
 def other_library(tmp_path_factory):
     """The kernel.so of another structure (euler instead of rk4)."""
     cache = tmp_path_factory.mktemp("other-cache")
-    code = "from habmodel import engine; print(engine.kernel('euler', announce=False).path)"
+    code = ("from habmodel.engines import fast as engine; "
+            "print(engine.kernel('euler', announce=False).path)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "HABMODEL_CACHE_DIR": str(cache)}, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -271,7 +272,7 @@ def test_without_a_working_compiler_the_command_warns_once_and_succeeds(tmp_path
     """A build that fails (no compiler, or a full disk while compiling) falls back to
     Brian2's runtime engine with one warning line."""
     patch = """
-        from habmodel import engine
+        from habmodel.engines import fast as engine
         def fails(cc, source, library):
             raise engine.EngineUnavailableError("the C compiler failed: No space left on device")
         engine._compile = fails

@@ -16,7 +16,9 @@ import pytest
 from matplotlib.colors import to_hex
 
 import habmodel
-from habmodel import analysis, experiment_plots, plotting, style
+from habmodel import analysis, plotting
+from habmodel.plotting import protocols as experiment_plots
+from habmodel.plotting import style
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "make_figures.py"
@@ -148,7 +150,7 @@ def test_bad_only_is_a_usage_error(tmp_path):
 def test_palette_has_every_condition_drug_and_mode():
     keys = [*habmodel.CONDITIONS, *habmodel.DRUGS, *analysis.MODES, "none"]
     missing = [k for k in keys if k not in style.PALETTE]
-    assert not missing, f"add a colour to habmodel.style.PALETTE for {missing}"
+    assert not missing, f"add a colour to habmodel.plotting.style.PALETTE for {missing}"
     colours = [to_hex(style.PALETTE[k]) for k in keys]
     assert len(set(colours)) == len(colours), "two categories share a colour"
     assert all(style.marker_of(d) != style.marker_of("none") for d in habmodel.DRUGS)
@@ -181,7 +183,7 @@ def test_context_is_local():
 
 def test_no_pyplot_and_no_global_style_at_import():
     code = ("import matplotlib, sys; before = dict(matplotlib.rcParams); "
-            "import habmodel.style, habmodel.plotting, habmodel.experiment_plots; "
+            "import habmodel.plotting.style, habmodel.plotting, habmodel.plotting.protocols; "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
             "assert dict(matplotlib.rcParams) == before, 'rcParams changed at import'")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ,

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from habmodel.fitting import HillFit, fit_hill, hill
+from habmodel.analysis.fitting import HillFit, fit_hill, hill
 
 DOSES = np.array([0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0])
 IC50, N, TOP = 1.7, 2.5, 5.0

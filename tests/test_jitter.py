@@ -6,13 +6,13 @@ import zlib
 import numpy as np
 import pytest
 
-from habmodel.jitter import (
+from habmodel.model.jitter import (
     CONDUCTANCES,
     conductance_jitter,
     jitter_factors,
     jitter_overrides,
 )
-from habmodel.parameters import PARAMETERS, condition_values
+from habmodel.model.parameters import PARAMETERS, condition_values
 
 F = 0.2
 SEED = 7

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from habmodel.parameters import CONDITIONS, PARAMETERS, condition_values
+from habmodel.model.parameters import CONDITIONS, PARAMETERS, condition_values
 from habmodel.paramfile import parameters_toml, read_params
 
 

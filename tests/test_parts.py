@@ -16,7 +16,6 @@ from brian2 import cm, msiemens, second
 
 import habmodel
 from habmodel import Cell, Parameter, Part, load_parts
-from habmodel.currents import LHB_PARTS
 from habmodel.model import (
     DRUG_TARGETS,
     EQUATION_PARAMETERS,
@@ -25,7 +24,8 @@ from habmodel.model import (
     STATE_VARIABLES,
     full_equations,
 )
-from habmodel.parameters import PARAMETERS
+from habmodel.model.currents import LHB_PARTS
+from habmodel.model.parameters import PARAMETERS
 
 TOY_EQUATIONS = """
 I_toy = avail_toy*g_toy*q_toy*(v - E_K) : amp/meter**2
@@ -146,7 +146,7 @@ def test_the_new_current_changes_the_cell_and_off_it_changes_nothing(toy_runs):
 
 
 def test_the_reference_integrates_the_new_current_as_the_fast_engine_does():
-    from habmodel.reference import reference_spike_times
+    from habmodel.engines.reference import reference_spike_times
 
     cell = Cell(extra=[toy_part()])
     drive = {"nu_glu": "0 Hz", "s_tonic": 0.2, "g_toy": 0.05 * msiemens / cm**2}
@@ -228,3 +228,20 @@ def test_the_validation_runs_with_an_extra_current(tmp_path):
     # the tonic control cells into bursters (spike-frequency adaptation), so claim 1 fails.
     strong = run_validation(quick=True, seed=2026, cell=Cell(extra=[toy_part()]))
     assert not strong[0].passed and "0 %/0 %/100 %" in strong[0].measured
+
+
+def test_dose_response_takes_a_part_from_a_file(tmp_path):
+    part = _part_file(tmp_path)
+    cli = [sys.executable, "-m", "habmodel", "dose-response", "--drug", "ketamine",
+           "--doses", "0,1,3,10uM", "--cells", "1", "--duration", "1s", "--quiet"]
+    plain = subprocess.run([*cli, "--out", tmp_path / "plain"], capture_output=True, text=True)
+    toy = subprocess.run([*cli, "--part", part, "--set", "g_toy=1mS/cm2", "--out",
+                          tmp_path / "toy"], capture_output=True, text=True)
+    assert plain.returncode == 0 and toy.returncode == 0, plain.stderr + toy.stderr
+    assert (tmp_path / "toy" / "fit.json").exists()
+    assert (tmp_path / "plain" / "dose_response.csv").read_text() != (
+        tmp_path / "toy" / "dose_response.csv").read_text()  # the toy current acted
+    missing = subprocess.run([*cli, "--set", "g_toy=1mS/cm2", "--out", tmp_path / "none"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "g_toy" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1 and not (tmp_path / "none").exists()

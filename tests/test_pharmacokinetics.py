@@ -8,7 +8,7 @@ import pytest
 from brian2 import kgram, liter, mgram, mV, second, ugram, uM
 from matplotlib.figure import Figure
 
-from habmodel import pharmacokinetics as pk
+from habmodel.trapping import pharmacokinetics as pk
 
 
 def _half_life_h(table: pd.DataFrame, after_h: float) -> float:

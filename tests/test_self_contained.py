@@ -76,7 +76,7 @@ def test_readme_table_is_the_one_habmodel_validate_wrote():
     ``habmodel validate --out docs --readme README.md``), and names the claims of
     docs/science.md, in order."""
     from habmodel.claims import CLAIMS
-    from habmodel.cli_experiments import README_END, README_START
+    from habmodel.cli.experiments import README_END, README_START
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split(README_START, 1)[1].split(README_END, 1)[0]

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from brian2 import mM, uM
 
-from habmodel import engine
-from habmodel.drugs import availability
-from habmodel.jitter import jitter_factors
+from habmodel.engines import fast as engine
+from habmodel.model.drugs import availability
+from habmodel.model.jitter import jitter_factors
 from habmodel.simulation import DEFAULT_DT_MS, FastPopulation, resolve_drugs, resolve_parameters
 
 SIZES = (1, 7, 8, 9, 64, 65)

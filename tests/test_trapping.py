@@ -17,7 +17,6 @@ from matplotlib.figure import Figure
 
 import habmodel
 from habmodel import trapping as tr
-from habmodel.drugs import DRUGS, Drug, availability
 from habmodel.model import (
     EQUATIONS,
     KETAMINE_MODELS,
@@ -25,9 +24,10 @@ from habmodel.model import (
     full_equations,
     initial_state,
 )
-from habmodel.parameters import PARAMETERS, condition_values
-from habmodel.pharmacokinetics import regimen
-from habmodel.units import unit_of
+from habmodel.model.drugs import DRUGS, Drug, availability
+from habmodel.model.parameters import PARAMETERS, condition_values
+from habmodel.model.units import unit_of
+from habmodel.trapping.pharmacokinetics import regimen
 
 FAST = {"k_on_ket": "0.25 Hz", "k_off_ket": "0.1 Hz"}  # the calibrated kinetics x 100
 DRIVE = tr.STIMULATIONS["NMDA drive x4"]
@@ -72,7 +72,7 @@ def test_rates_match_the_equations():
     """block_rates() and ic50_at() use the rates of the equation string itself."""
     from brian2.core.namespace import DEFAULT_UNITS
 
-    from habmodel.symbolic import symbolic_model
+    from habmodel.engines.symbolic import symbolic_model
 
     sym = symbolic_model(full_equations("trapping"))
     names = [s.name for s in sym.states]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from habmodel.parameters import PARAMETERS
-from habmodel.units import _SI_SCALE, si_scale, unit_of
+from habmodel.model.parameters import PARAMETERS
+from habmodel.model.units import _SI_SCALE, si_scale, unit_of
 
 
 @pytest.mark.parametrize("unit", sorted(set(_SI_SCALE) - {""}))

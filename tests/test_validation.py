@@ -12,7 +12,7 @@ import pytest
 from brian2 import cm, mM, ms, msiemens, pA, second, uM
 
 import habmodel
-from habmodel.parameters import condition_values
+from habmodel.model.parameters import condition_values
 
 pytestmark = [pytest.mark.slow, pytest.mark.validation]
 

@@ -10,7 +10,7 @@
   infinite intra-burst rate ``inf`` (both read back by ``float()``, NumPy and
   pandas);
 * ``params.toml`` -- every parameter value used, as strings with units that
-  :func:`habmodel.units.parse_quantity` reads back (``"1.5 mS/cm2"``;
+  :func:`habmodel.model.units.parse_quantity` reads back (``"1.5 mS/cm2"``;
   dimensionless values are plain numbers), with each parameter's meaning as a
   comment, plus the seed, condition, drugs, times, method, burst criteria and
   versions; a per-cell value that is the same in every cell is one value,
@@ -38,8 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .drugs import condition_label
-from .parameters import PARAMETERS
+from .model.drugs import condition_label
+from .model.parameters import PARAMETERS
 
 __all__ = ["SUMMARY_COLUMNS", "OutputBusyError", "condition_label", "folder_lock",
            "format_quantity", "is_nonempty_dir", "toml_line", "write_error", "write_folder",
@@ -158,13 +158,13 @@ _line = toml_line
 
 
 def _params_toml(result, argv) -> str:
-    from .drugs import DRUGS
+    from .model.drugs import DRUGS
 
     crit = result.criteria
     silence = crit.min_preburst_silence
     out = [
         "# habmodel run: every value used. Values with units are strings that",
-        "# habmodel.units.parse_quantity reads back; a list holds one value per cell.",
+        "# habmodel.model.units.parse_quantity reads back; a list holds one value per cell.",
         "",
         "[run]",
         _line("condition", result.condition),
@@ -242,7 +242,8 @@ def _fill(folder: Path, result, argv) -> None:
     _write_csv(folder / "summary.csv", SUMMARY_COLUMNS, _summary_rows(result))
     (folder / "params.toml").write_text(_params_toml(result, argv), encoding="utf-8")
     if result.v_mV is not None and len(result.v_cells):
-        from .plotting import plot_trace, save_figure
+        from .plotting.layout import save_figure
+        from .plotting.traces import plot_trace
 
         fig = plot_trace(result, cell=int(result.v_cells[0]))
         save_figure(fig, folder / "trace", formats=("png",))

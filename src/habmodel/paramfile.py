@@ -25,7 +25,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .parameters import CONDITION_DOCS, CONDITIONS, PARAMETERS, closest_name, condition_values
+from .model.parameters import CONDITION_DOCS, CONDITIONS, PARAMETERS, closest_name, condition_values
 
 __all__ = ["ParamFile", "read_params", "parameters_toml", "RUN_KEYS"]
 
@@ -97,7 +97,7 @@ def _unknown(what: str, name: str, choices, where: str) -> ValueError:
 
 
 def _quantity(value, unit: str, where: str, name: str) -> float:
-    from .units import to_display
+    from .model.units import to_display
 
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"{where}: expected a number or a string such as '2 {unit}', got "
@@ -152,7 +152,7 @@ def _read_run(table: dict, path) -> dict:
 
 
 def _read_criteria(table: dict, path):
-    from .analysis import BurstCriteria
+    from .analysis.bursts import BurstCriteria
 
     fields = {}
     for key, value in table.items():
@@ -180,14 +180,14 @@ def _read_criteria(table: dict, path):
 def read_params(path, table=None) -> ParamFile:
     """Read and check a parameter file (see the module docstring for its tables);
     ``table``: the parameter table it may set (default :data:`PARAMETERS`; a cell with
-    extra parts has a larger one, :attr:`habmodel.cell.Cell.parameters`).
+    extra parts has a larger one, :attr:`habmodel.model.cell.Cell.parameters`).
 
     Raises
     ------
     ValueError
         One line naming the file, the table and the key, for anything wrong.
     """
-    from .drugs import DRUGS, check_concentration
+    from .model.drugs import DRUGS, check_concentration
 
     path = Path(path)
     try:
@@ -226,9 +226,9 @@ def parameters_toml(condition: str = "control") -> str:
     The text is a valid parameter file: edit it, delete what you keep at the
     defaults, and pass it back with ``--params FILE``.
     """
-    from .drugs import DRUGS
     from .io import format_quantity
     from .io import toml_line as line
+    from .model.drugs import DRUGS
 
     values = condition_values(condition)
     out = [

@@ -2,7 +2,7 @@
 
 Two engines integrate the same equations with the same input:
 
-* ``"fast"`` (default): the compiled kernel of :mod:`habmodel.engine`, built
+* ``"fast"`` (default): the compiled kernel of :mod:`habmodel.engines.fast`, built
   once per model structure and machine, then re-run with new values;
 * ``"runtime"``: Brian2's runtime code generation on an explicit
   :class:`brian2.Network` (no global ``run``, no change to Brian2's global
@@ -23,28 +23,28 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from . import analysis
-from .cell import Cell
-from .drugs import availability
-from .inputs import (
+from .engines.runner import (  # the population runners (FastPopulation etc. are exported here too)
+    DEFAULT_DT_MS,
+    DEFAULT_METHOD,
+    PROGRESS_AFTER_S,
+    FastPopulation,
+    SimulationError,
+    check_finite,
+    progress_mode,
+    run_fast,
+    run_runtime,
+)
+from .model.cell import Cell
+from .model.drugs import availability
+from .model.equations import KETAMINE_MODELS, cell_for
+from .model.inputs import (
     MAX_CELLS,
     MAX_DURATION_S,
     check_int,
     resolve_drugs,
     resolve_parameters,
 )
-from .model import KETAMINE_MODELS, cell_for
-from .runner import (  # the population runners (FastPopulation etc. are exported here too)
-    DEFAULT_DT_MS,
-    DEFAULT_METHOD,
-    PROGRESS_AFTER_S,
-    FastPopulation,
-    SimulationError,
-    _check_finite,
-    _run_fast,
-    _run_runtime,
-    progress_mode,
-)
-from .units import to_display
+from .model.units import to_display
 
 __all__ = ["simulate", "SimulationResult", "SimulationError", "EngineFallbackWarning",
            "FastPopulation", "DEFAULT_DT_MS", "DEFAULT_METHOD", "ENGINES", "PROGRESS_AFTER_S",
@@ -81,13 +81,20 @@ class SimulationResult:
         Cells whose voltage was recorded.
     params : dict
         Every parameter value used, per cell (arrays, in each parameter's unit
-        from :data:`habmodel.parameters.PARAMETERS`, or the ``cell``'s table).
+        from :data:`habmodel.model.parameters.PARAMETERS`, or the ``cell``'s table).
     cell : Cell
-        The neuron model that was simulated (:class:`habmodel.cell.Cell`).
+        The neuron model that was simulated (:class:`habmodel.model.cell.Cell`).
     drugs_uM : dict
         Drug concentrations (uM), per cell.
     metrics : dict
         Per-cell metrics from :func:`habmodel.analysis.population_metrics`.
+
+    Examples
+    --------
+    >>> import habmodel
+    >>> result = habmodel.simulate("depressed", n_cells=2, duration="1 s", seed=1)
+    >>> len(result.spikes_s), round(float(result.spikes_s[0][0]), 3)  # cell 0's first spike
+    (2, 0.197)
     """
 
     condition: str
@@ -140,7 +147,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
     Parameters
     ----------
     condition : str
-        A named condition from :data:`habmodel.parameters.CONDITIONS`
+        A named condition from :data:`habmodel.model.parameters.CONDITIONS`
         (``"control"`` or ``"depressed"``).
     drugs : dict, optional
         ``{"ketamine": 2*uM, "mibefradil": 2*uM}``; values may be per-cell
@@ -161,7 +168,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
     criteria : BurstCriteria, optional
         Burst-detection criteria for the per-cell metrics.
     engine : {"fast", "runtime"}
-        ``"fast"`` (default) runs the compiled kernel (:mod:`habmodel.engine`;
+        ``"fast"`` (default) runs the compiled kernel (:mod:`habmodel.engines.fast`;
         methods ``rk4``, ``rk2``, ``euler``); ``"runtime"`` runs Brian2's
         runtime code generation (any Brian2 method). Where the fast engine
         cannot be built, the runtime engine is used with an
@@ -180,17 +187,26 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         can give cell ``i`` of every grid point the same input.
     jitter : float
         Scale every maximal conductance of every cell by an independent factor
-        uniform in ``[1 - jitter, 1 + jitter]`` (:mod:`habmodel.jitter`); the
+        uniform in ``[1 - jitter, 1 + jitter]`` (:mod:`habmodel.model.jitter`); the
         factors depend only on the seed and the cell's id (``input_ids``), so
         the same seed gives the same cells in every condition and with every drug.
     cell : Cell, optional
         The neuron model (default: the LHb neuron of ``docs/model.md``); e.g.
-        ``habmodel.Cell(extra=[my_current])`` (:mod:`habmodel.cell`). Both engines
+        ``habmodel.Cell(extra=[my_current])`` (:mod:`habmodel.model.cell`). Both engines
         integrate its equations; ``overrides`` may set its parameters.
 
     Returns
     -------
     SimulationResult
+
+    Examples
+    --------
+    >>> import habmodel
+    >>> result = habmodel.simulate("depressed", n_cells=2, duration="1 s", seed=1)
+    >>> result.mode_fractions()
+    {'silent': 0.0, 'tonic': 0.0, 'burst': 1.0}
+    >>> result.mean("bursts_per_s")
+    3.5
     """
     n_cells = check_int("n_cells", n_cells, 1, MAX_CELLS)
     seed = check_int("seed", seed, 0, 2**63 - 1)
@@ -232,7 +248,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
     cell = cell_for(ketamine_model, cell)
     values = resolve_parameters(condition, overrides, n_cells, cell.parameters)
     if jitter:
-        from .jitter import check_fraction, conductances, jitter_factors
+        from .model.jitter import check_fraction, conductances, jitter_factors
 
         ids = np.arange(n_cells) if input_ids is None else input_ids
         names = conductances(cell.parameters)
@@ -250,18 +266,18 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
                progress=progress, ketamine_model=ketamine_model, input_ids=input_ids,
                cell=cell)
     if engine == "fast":
-        from .engine import EngineUnavailableError
+        from .engines.fast import EngineUnavailableError
 
         try:
-            spikes_s, t_s, v_mV, v_end = _run_fast(**run, threads=threads)
+            spikes_s, t_s, v_mV, v_end = run_fast(**run, threads=threads)
         except EngineUnavailableError as err:
             warnings.warn(f"habmodel: the fast engine is unavailable ({err}); using Brian2's "
                           "runtime engine instead (slower)", EngineFallbackWarning,
                           stacklevel=2)
             engine = "runtime"
     if engine == "runtime":
-        spikes_s, t_s, v_mV, v_end = _run_runtime(**run)
-    _check_finite(v_end, v_mV, cells, dt_ms, method)
+        spikes_s, t_s, v_mV, v_end = run_runtime(**run)
+    check_finite(v_end, v_mV, cells, dt_ms, method)
 
     metrics = analysis.population_metrics(spikes_s, duration_s, criteria)
     return SimulationResult(

@@ -6,8 +6,8 @@
                                               "ketamine": [0, 1, 3] * uM},
                            n_cells=20, seeds=2, duration=5 * second, out="runs/grid")
 
-``vary`` names model parameters (:data:`habmodel.parameters.PARAMETERS`) or
-drugs (:data:`habmodel.drugs.DRUGS`); several names make a grid (their
+``vary`` names model parameters (:data:`habmodel.model.parameters.PARAMETERS`) or
+drugs (:data:`habmodel.model.drugs.DRUGS`); several names make a grid (their
 product). The grid is packed into *chunks* of grid points, each chunk one
 vectorised :func:`habmodel.simulate` run of one seed. Cell ``i`` of every grid
 point gets the same glutamate input (and the same conductance jitter), so
@@ -27,10 +27,6 @@ numbers are the same as those of a local run.
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import platform
-import shutil
 import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -39,16 +35,19 @@ from pathlib import Path
 import numpy as np
 
 from .io import folder_lock
+from .sweep_files import (
+    SweepError,
+    chunk_path,
+    prepare_out,
+    remove_if_empty,
+    write_atomic,
+    write_results,
+)
 
 __all__ = ["sweep", "column_name", "SweepError"]
 
 _METRICS = ("rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst", "intraburst_hz",
             "mode")
-_SPEC_FILE = "sweep.json"
-
-
-class SweepError(ValueError):
-    """The output folder holds something else than this sweep."""
 
 
 def column_name(name: str, unit: str) -> str:
@@ -61,9 +60,9 @@ def column_name(name: str, unit: str) -> str:
 
 def _axis(name: str, values) -> tuple[str, str, list[float]]:
     """``(kind, unit, floats in unit)`` of one ``vary`` entry, checked."""
-    from .drugs import DRUGS, check_concentration
-    from .parameters import PARAMETERS, closest_name
-    from .units import is_quantity, to_display
+    from .model.drugs import DRUGS, check_concentration
+    from .model.parameters import PARAMETERS, closest_name
+    from .model.units import is_quantity, to_display
 
     if name in PARAMETERS:
         kind, unit, check = "parameter", PARAMETERS[name].unit, PARAMETERS[name].check
@@ -92,8 +91,8 @@ def _axis(name: str, values) -> tuple[str, str, list[float]]:
 
 def _fixed_drugs(drugs) -> dict[str, float]:
     """Fixed drug concentrations (one value each) as checked floats in uM."""
-    from .drugs import check_concentration, resolve_drug
-    from .units import to_display
+    from .model.drugs import check_concentration, resolve_drug
+    from .model.units import to_display
 
     out = {}
     for key, value in (drugs or {}).items():
@@ -113,8 +112,8 @@ def _run_chunk(task: dict):
     import pandas as pd
     from brian2 import second, uM
 
+    from .model.units import unit_of
     from .simulation import simulate
-    from .units import unit_of
 
     n_cells, points = task["n_cells"], task["points"]
     n = n_cells * len(points)
@@ -127,7 +126,7 @@ def _run_chunk(task: dict):
         drugs[name] = np.full(n, value)
     for name, (kind, _unit) in task["axes"].items():
         (overrides if kind == "parameter" else drugs)[name] = per_point[name]
-    from .parameters import PARAMETERS
+    from .model.parameters import PARAMETERS
 
     overrides = {k: v * unit_of(PARAMETERS[k].unit) for k, v in overrides.items()}
     drugs = {k: v * uM for k, v in drugs.items()}
@@ -145,49 +144,6 @@ def _run_chunk(task: dict):
     for key in _METRICS:
         table[key] = np.asarray(result.metrics[key])
     return table, result.engine
-
-
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _prepare_out(out: Path, spec: dict, overwrite: bool) -> None:
-    spec_path = out / _SPEC_FILE
-    if out.exists() and not out.is_dir():
-        raise SweepError(f"out: {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        same = False
-        if spec_path.exists():
-            try:
-                same = json.loads(spec_path.read_text()) == spec
-            except (OSError, ValueError):
-                same = False
-        if overwrite and not same:
-            for name in ("chunks", _SPEC_FILE, "results.csv", "results.parquet",
-                         "provenance.json"):
-                target = out / name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                elif target.exists():
-                    target.unlink()
-            if any(out.iterdir()):
-                raise SweepError(f"out: {out} holds other files; choose an empty folder")
-        elif not same:
-            what = "a different sweep" if spec_path.exists() else "other files"
-            raise SweepError(f"out: {out} holds {what}; use a new folder or --overwrite")
-    (out / "chunks").mkdir(parents=True, exist_ok=True)
-    _write_atomic(spec_path, lambda p: p.write_text(json.dumps(spec, indent=1)))
-
-
-def _chunk_path(out: Path, task: dict) -> Path:
-    points = task["points"]
-    return out / "chunks" / f"seed{task['seed']}-points{points[0]:06d}-{points[-1]:06d}.parquet"
 
 
 def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int = 20,
@@ -231,12 +187,21 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
         One row per grid point x cell x seed: ``point``, one column per varied
         name with its unit (``K_o_mM``), ``cell``, ``seed`` and the metrics of
         ``summary.csv``.
+
+    Examples
+    --------
+    >>> import habmodel
+    >>> from brian2 import mM
+    >>> table = habmodel.sweep("control", vary={"K_o": [2.75, 5.0]*mM}, n_cells=2,
+    ...                        duration="1 s", progress=False)
+    >>> table.groupby("K_o_mM")["mode"].agg(lambda m: m.mode()[0]).to_dict()
+    {2.75: 'burst', 5.0: 'tonic'}
     """
 
-    from .analysis import DEFAULT_CRITERIA
-    from .inputs import check_int, scalar_overrides
-    from .parameters import condition_values
-    from .units import to_display
+    from .analysis.bursts import DEFAULT_CRITERIA
+    from .model.inputs import check_int, scalar_overrides
+    from .model.parameters import condition_values
+    from .model.units import to_display
 
     condition_values(condition)
     if not vary:
@@ -259,7 +224,7 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
     both = sorted(set(axes) & (set(fixed) | set(fixed_drugs)))
     if both:
         raise ValueError(f"vary: {', '.join(both)} is both varied and fixed")
-    from .jitter import check_fraction
+    from .model.jitter import check_fraction
 
     jitter = check_fraction(jitter)
     criteria = criteria or DEFAULT_CRITERIA
@@ -291,18 +256,11 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
             created = not out.exists()
             out.mkdir(parents=True, exist_ok=True)
             if created:  # a sweep refused below leaves no empty folder behind
-                stack.callback(_remove_if_empty, out)
+                stack.callback(remove_if_empty, out)
             # one sweep at a time in a folder: a second one exits at once
             stack.enter_context(folder_lock(out, "habmodel sweep"))
-            _prepare_out(out, spec, overwrite)
+            prepare_out(out, spec, overwrite)
         return _execute(tasks, spec, out, started, scheduler, progress, command)
-
-
-def _remove_if_empty(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
 
 
 def _execute(tasks, spec, out, started, scheduler, progress, command):
@@ -312,7 +270,7 @@ def _execute(tasks, spec, out, started, scheduler, progress, command):
     tables, engines = {}, set()
     pending = []
     for i, task in enumerate(tasks):
-        path = None if out is None else _chunk_path(out, task)
+        path = None if out is None else chunk_path(out, task)
         if path is not None and path.exists():
             tables[i] = pd.read_parquet(path)
         else:
@@ -322,7 +280,7 @@ def _execute(tasks, spec, out, started, scheduler, progress, command):
     def done(i, table, eng):
         engines.add(eng)
         if out is not None:
-            _write_atomic(_chunk_path(out, tasks[i]), lambda p: table.to_parquet(p, index=False))
+            write_atomic(chunk_path(out, tasks[i]), lambda p: table.to_parquet(p, index=False))
         tables[i] = table
         bar.update(1)
 
@@ -337,14 +295,14 @@ def _execute(tasks, spec, out, started, scheduler, progress, command):
     table = pd.concat([tables[i] for i in range(len(tasks))], ignore_index=True)
     table = table.sort_values(["seed", "point", "cell"], kind="stable", ignore_index=True)
     if out is not None:
-        _write_results(out, table, spec, tasks, started, command, scheduler, engines)
+        write_results(out, table, spec, tasks, started, command, scheduler, engines)
     return table
 
 
 def _bar(progress, total: int, initial: int):
     from tqdm.auto import tqdm
 
-    from .runner import progress_mode
+    from .engines.runner import progress_mode
 
     return tqdm(total=total, initial=initial, unit="chunk", desc="habmodel sweep",
                 disable=progress_mode(progress) == "off", file=sys.stderr, leave=False)
@@ -378,49 +336,3 @@ def _run_on_dask(scheduler, tasks, pending, done) -> None:
     finally:
         if own:
             client.close()
-
-
-def _write_results(out: Path, table, spec, tasks, started, command, scheduler, engines) -> None:
-    from importlib.metadata import version
-
-    import pandas as pd
-
-    from . import __version__
-    from .parameters import condition_values
-
-    params = condition_values(spec["condition"])
-    params.update(spec["overrides"])
-    provenance = {
-        "habmodel": __version__, "brian2": version("brian2"), "numpy": np.__version__,
-        "pandas": pd.__version__, "python": platform.python_version(),
-        "machine": f"{platform.node()} ({platform.machine()}, {platform.system()})",
-        "command": command, "started": started,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scheduler": None if scheduler is None else str(getattr(scheduler, "scheduler",
-                                                                 scheduler)),
-        "engine": sorted(engines) or [spec["engine"]], "chunks": len(tasks),
-        "rows": len(table), "sweep": spec,
-        "parameters": {name: value for name, value in params.items()},
-        "units": {name: _unit(name) for name in params},
-    }
-    # all three or none: each is written beside its place first, then all are renamed
-    staged = {}
-    try:
-        for name, write in (
-                ("results.csv", lambda p: table.to_csv(p, index=False)),
-                ("results.parquet", lambda p: table.to_parquet(p, index=False)),
-                ("provenance.json",
-                 lambda p: p.write_text(json.dumps(provenance, indent=1, default=str)))):
-            staged[out / name] = out / f".{name}.{os.getpid()}.tmp"
-            write(staged[out / name])
-        for path, tmp in staged.items():
-            os.replace(tmp, path)
-    finally:
-        for tmp in staged.values():
-            tmp.unlink(missing_ok=True)
-
-
-def _unit(name: str) -> str:
-    from .parameters import PARAMETERS
-
-    return PARAMETERS[name].unit

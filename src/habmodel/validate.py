@@ -43,8 +43,8 @@ from .experiments.mode_map import map_plan
 from .experiments.panel import panel_plan
 from .experiments.population import jitter_plan
 from .experiments.rebound import drug_set, rebound_plan
-from .inputs import positive_seconds
-from .parameters import condition_values
+from .model.inputs import positive_seconds
+from .model.parameters import condition_values
 
 __all__ = ["ClaimResult", "run_validation", "validation_markdown", "reproduces_markdown",
            "RHYTHMIC_BURSTS_PER_S"]
@@ -317,6 +317,13 @@ def run_validation(quick: bool = False, seed: int = DEFAULT_SEED,
     -------
     list of ClaimResult
         In claim order.
+
+    Examples
+    --------
+    >>> from habmodel.validate import run_validation
+    >>> results = run_validation(quick=True)   # doctest: +SKIP
+    >>> [r.passed for r in results]            # doctest: +SKIP
+    [True, True, True, True, True, True, True, True, True]
     """
     condition_values("depressed")  # fail early if the named conditions went away
     tables = _tables(_QUICK if quick else _FULL, seed, simulate_options)

@@ -1,5 +1,9 @@
 """Experiment protocols: pharmacology panel, dose-response, rebound, mode map, jitter.
 
+The summaries of their tables (:mod:`habmodel.analysis.summaries`) and the
+conductance block curve (:func:`habmodel.analysis.curves.conductance_block`) are
+names of this package too.
+
 Each protocol builds one population in which every cell is one (condition,
 drug, dose, step, grid point, ...) combination, with per-cell parameter and
 drug arrays, and runs it in **one** :func:`habmodel.simulate` call; it returns
@@ -7,7 +11,7 @@ a tidy :class:`pandas.DataFrame` with one row per cell and the columns
 
 * ``cell`` -- the cell's identity within its condition (``0 .. n_cells-1``):
   with ``jitter`` the same identity has the same conductances in every
-  condition (:mod:`habmodel.jitter`);
+  condition (:mod:`habmodel.model.jitter`);
 * ``seed``, ``jitter`` and the condition/drug/dose columns of the protocol
   (``condition``, ``ketamine_uM``, ``ap5_uM``, ``mibefradil_uM``, ...);
 * with jitter, the conductances each cell got (``jittered_g_T_mS_cm2``, ...);
@@ -37,20 +41,26 @@ the expected unit.
 
 from __future__ import annotations
 
-from ._core import (
-    DEFAULT_DOSES_UM,
-    DEFAULT_G_NMDA,
-    DEFAULT_K_O_MM,
-    DEFAULT_SEED,
+from ..analysis.curves import conductance_block
+from ..analysis.summaries import (
     DRUG_COLUMNS,
     METRICS,
+    dose_response_means,
+    fit_dose_response,
+    jitter_summary,
+    ketamine_created_bursting,
+    mode_map_summary,
+    panel_summary,
+    rebound_summary,
     summarise,
 )
-from .dose import conductance_block, dose_response, dose_response_means, fit_dose_response
-from .mode_map import mode_map, mode_map_summary
-from .panel import panel_summary, pharmacology_panel
-from .population import jitter_summary, jittered_population, ketamine_created_bursting
-from .rebound import rebound, rebound_summary
+from ..model.drugs import DEFAULT_DOSES_UM
+from ._core import DEFAULT_G_NMDA, DEFAULT_K_O_MM, DEFAULT_SEED
+from .dose import dose_response
+from .mode_map import mode_map
+from .panel import pharmacology_panel
+from .population import jittered_population
+from .rebound import rebound
 
 __all__ = [
     "METRICS", "DRUG_COLUMNS", "DEFAULT_SEED", "DEFAULT_DOSES_UM", "DEFAULT_K_O_MM",

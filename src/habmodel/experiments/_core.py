@@ -3,31 +3,20 @@ table, summaries."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import analysis
-from ..drugs import DRUGS, check_concentration
-from ..inputs import check_int, display_array, positive_seconds
-from ..jitter import CONDUCTANCES, check_fraction, conductances, jitter_factors
-from ..parameters import PARAMETERS, condition_values, get_parameter
-from ..units import to_display, unit_of
-
-#: Per-cell metrics every protocol table carries (as in SimulationResult.metrics).
-METRICS = ("rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst", "intraburst_hz",
-           "mode", "n_spikes", "isi_cv")
-_NUMERIC = ("rate_hz", "burst_fraction", "bursts_per_s", "spikes_per_burst", "intraburst_hz")
-
-#: The drug-concentration column of each drug of :data:`habmodel.drugs.DRUGS`.
-DRUG_COLUMNS = {name: f"{name}_uM" for name in DRUGS}
+from ..analysis.summaries import DRUG_COLUMNS, METRICS
+from ..model.drugs import check_concentration
+from ..model.inputs import check_int, display_array, positive_seconds
+from ..model.jitter import CONDUCTANCES, check_fraction, conductances, jitter_factors
+from ..model.parameters import PARAMETERS, condition_values, get_parameter
+from ..model.units import to_display, unit_of
 
 DEFAULT_SEED = 2026
-#: Default ketamine doses of the dose-response (uM).
-DEFAULT_DOSES_UM = (0.0, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
 #: Default axes of the mode map: [K+]o (mM) and g_NMDA (mS/cm2).
 DEFAULT_K_O_MM = tuple(np.round(np.arange(2.0, 5.51, 0.25), 6))
 DEFAULT_G_NMDA = tuple(np.round(np.arange(0.0, 4.01, 0.5), 6))
@@ -134,12 +123,12 @@ def _simulate_rows(rows: list[dict], *, duration_s: float, seed: int, jitter: fl
     return table, result
 
 
-def _with_overrides(rows: list[dict], overrides) -> list[dict]:
-    """Every row with the user's ``overrides`` (one value per parameter) added; a name
-    that the protocol itself sets is an error."""
-    from ..inputs import scalar_overrides
+def _with_overrides(rows: list[dict], overrides, cell=None) -> list[dict]:
+    """Every row with the user's ``overrides`` (one value per parameter of ``cell``'s
+    table) added; a name that the protocol itself sets is an error."""
+    from ..model.inputs import scalar_overrides
 
-    base = scalar_overrides(overrides)
+    base = scalar_overrides(overrides, None if cell is None else cell.parameters)
     if not base:
         return rows
     out = []
@@ -156,7 +145,7 @@ def _with_overrides(rows: list[dict], overrides) -> list[dict]:
 def _run(plan: _Plan, duration_s: float, seed: int, jitter: float, warmup, criteria,
          options: dict):
     options = dict(options)
-    rows = _with_overrides(plan.rows, options.pop("overrides", None))
+    rows = _with_overrides(plan.rows, options.pop("overrides", None), options.get("cell"))
     plan = _Plan(rows, plan.finish, plan.min_duration_s)
     table, result = _simulate_rows(plan.rows, duration_s=max(duration_s, plan.min_duration_s),
                                    seed=seed, jitter=jitter, warmup=warmup, criteria=criteria,
@@ -187,7 +176,8 @@ def run_merged(plans: dict, duration_s: float, seed: int, warmup=None, criteria=
     base = options.pop("overrides", None)
     rows, owners = [], []
     for name, (plan, jitter) in plans.items():
-        rows.extend({**row, "_jitter": jitter} for row in _with_overrides(plan.rows, base))
+        rows.extend({**row, "_jitter": jitter} for row in _with_overrides(plan.rows, base,
+                                                                          options.get("cell")))
         owners.extend([name] * len(plan.rows))
     duration_s = max([duration_s, *[p.min_duration_s for p, _ in plans.values()]])
     table, result = _simulate_rows(rows, duration_s=duration_s, seed=seed, warmup=warmup,
@@ -200,46 +190,3 @@ def run_merged(plans: dict, duration_s: float, seed: int, warmup=None, criteria=
     return out
 
 
-# --- summaries -------------------------------------------------------------------------------
-
-def summarise(table: pd.DataFrame, by) -> pd.DataFrame:
-    """Mean and SD of the metrics and the silent/tonic/burst fractions, per group.
-
-    Parameters
-    ----------
-    table : DataFrame
-        A protocol table (one row per cell).
-    by : str or list of str
-        Grouping columns (e.g. ``"label"`` or ``["condition", "ketamine_uM"]``),
-        kept in order of first appearance.
-
-    Returns
-    -------
-    DataFrame
-        One row per group: the ``by`` columns, the other columns that are
-        constant within every group (condition, doses, ...), ``n_cells``,
-        ``<metric>_mean`` and ``<metric>_sd`` (sample SD; NaN-valued cells,
-        e.g. spikes per burst of a cell without bursts, are left out) and
-        ``frac_silent``, ``frac_tonic``, ``frac_burst`` (fractions of cells).
-    """
-    by = [by] if isinstance(by, str) else list(by)
-    skip = set(by) | set(METRICS) | {"cell"}
-    candidates = [c for c in table.columns if c not in skip]
-    groups = list(table.groupby(by, sort=False, dropna=False))
-    constant = [c for c in candidates
-                if all(g[c].nunique(dropna=False) <= 1 for _, g in groups)]
-    rows = []
-    for key, group in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        row = dict(zip(by, key, strict=True))
-        row.update({c: group[c].iloc[0] for c in constant})
-        row["n_cells"] = len(group)
-        for metric in _NUMERIC:
-            values = group[metric].astype(float)
-            row[f"{metric}_mean"] = float(values.mean()) if values.notna().any() else math.nan
-            row[f"{metric}_sd"] = float(values.std(ddof=1)) if values.notna().sum() > 1 \
-                else math.nan
-        fractions = analysis.mode_fractions(group["mode"])
-        row.update({f"frac_{mode}": fractions[mode] for mode in analysis.MODES})
-        rows.append(row)
-    return pd.DataFrame(rows)

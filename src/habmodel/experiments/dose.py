@@ -1,19 +1,15 @@
-"""Protocol 2: dose-response, its Hill fit and the conductance block."""
+"""Protocol 2: dose-response (its Hill fit and the conductance block are in
+:mod:`habmodel.analysis`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..curves import evaluate
-from ..drugs import DRUGS, availability, resolve_drug
-from ..fitting import HillFit, fit_hill
-from ..jitter import check_fraction
-from ..parameters import condition_values
-from ..units import to_display
+from ..model.drugs import DEFAULT_DOSES_UM, DRUGS, resolve_drug
+from ..model.jitter import check_fraction
+from ..model.parameters import condition_values
 from ._core import (
-    _NUMERIC,
-    DEFAULT_DOSES_UM,
     DEFAULT_SEED,
     _doses,
     _identity,
@@ -42,7 +38,7 @@ def dose_response(drug: str = "ketamine", doses=None, condition: str = "depresse
     Parameters
     ----------
     drug : str
-        A drug of :data:`habmodel.drugs.DRUGS`.
+        A drug of :data:`habmodel.model.drugs.DRUGS`.
     doses : Quantity array or sequence
         Concentrations (default :data:`DEFAULT_DOSES_UM` uM); include 0 for the
         drug-free response.
@@ -58,6 +54,14 @@ def dose_response(drug: str = "ketamine", doses=None, condition: str = "depresse
     DataFrame
         One row per cell: ``drug, dose_uM, condition, cell``, the drug columns,
         ``seed, jitter`` and the metrics. Fit it with :func:`fit_dose_response`.
+
+    Examples
+    --------
+    >>> from habmodel import experiments
+    >>> table = experiments.dose_response("ketamine", doses=["0 uM", "10 uM"], n_cells=2,
+    ...                                   duration="1 s", seed=1)
+    >>> table.groupby("dose_uM")["bursts_per_s"].mean().round(1).to_dict()
+    {0.0: 3.5, 10.0: 0.0}
     """
     name = resolve_drug(drug).name
     if name not in DRUGS:
@@ -72,51 +76,3 @@ def dose_response(drug: str = "ketamine", doses=None, condition: str = "depresse
                 criteria, simulate_options)
 
 
-def dose_response_means(table: pd.DataFrame, metric: str = "bursts_per_s") -> pd.DataFrame:
-    """``dose_uM, mean, sd, n_cells`` of ``metric`` per dose (sorted by dose)."""
-    if metric not in _NUMERIC:
-        raise ValueError(f"metric: expected one of {', '.join(_NUMERIC)}, got {metric!r}")
-    grouped = table.groupby("dose_uM", sort=True)[metric]
-    out = pd.DataFrame({"mean": grouped.mean(), "sd": grouped.std(ddof=1),
-                        "n_cells": grouped.size()}).reset_index()
-    return out
-
-
-def fit_dose_response(table: pd.DataFrame, metric: str = "bursts_per_s", *,
-                      top: float | None = None, bottom: float | None = 0.0) -> HillFit:
-    """Hill fit (:func:`habmodel.fitting.fit_hill`) of the per-dose mean of ``metric``.
-
-    Doses at which the mean is undefined (no cell with a defined value) are
-    left out.
-    """
-    means = dose_response_means(table, metric).dropna(subset=["mean"])
-    return fit_hill(means["dose_uM"].to_numpy(), means["mean"].to_numpy(), top=top,
-                    bottom=bottom)
-
-
-def conductance_block(drug: str = "ketamine", doses=None, v="-60 mV", *,
-                      condition: str = "control") -> pd.DataFrame:
-    """Fraction of the drug's target conductance blocked at each dose, at voltage ``v``.
-
-    Computed from the drug layer (:func:`habmodel.drugs.availability`) and,
-    for pore blockers, the model's ``pore_free`` expression at ``v`` (the
-    block is voltage independent unless ``ketamine_delta > 0``).
-
-    Returns
-    -------
-    DataFrame
-        ``drug, target, dose_uM, v_mV, free_fraction, blocked_fraction``.
-    """
-    d = resolve_drug(drug)
-    doses = np.array(DEFAULT_DOSES_UM) if doses is None else _doses(doses, "doses")
-    v_mV = to_display(v, "mV", "v")
-    params = {k: np.full(doses.size, val) for k, val in condition_values(condition).items()}
-    avail = availability({d: doses}, params, doses.size)
-    target = "NMDA" if d.target == "NMDA_pore" else d.target
-    free = np.asarray(avail[f"avail_{target}"], float)
-    if d.target == "NMDA_pore":
-        pore = evaluate("pore_free", {"v": v_mV * 1e-3, "pore_load": avail["pore_load"],
-                                      "pore_delta": avail["pore_delta"]}, condition=condition)
-        free = free * np.asarray(pore, float)
-    return pd.DataFrame({"drug": d.name, "target": target, "dose_uM": doses, "v_mV": v_mV,
-                         "free_fraction": free, "blocked_fraction": 1.0 - free})

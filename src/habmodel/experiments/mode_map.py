@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..curves import evaluate
-from ..inputs import display_array
-from ..jitter import check_fraction
-from ..parameters import PARAMETERS, condition_values
-from ..units import unit_of
+from ..analysis.curves import evaluate
+from ..model.inputs import display_array
+from ..model.jitter import check_fraction
+from ..model.parameters import PARAMETERS, condition_values
+from ..model.units import unit_of
 from ._core import (
     DEFAULT_G_NMDA,
     DEFAULT_K_O_MM,
@@ -20,7 +20,6 @@ from ._core import (
     _Plan,
     _run,
     _seconds,
-    summarise,
 )
 
 # --- 4. firing-mode map ----------------------------------------------------------------------
@@ -70,6 +69,14 @@ def mode_map(k_o_values=None, nmda_values=None, ketamine_doses=("0 uM", "1 uM", 
     DataFrame
         One row per cell: ``ketamine_uM, K_o_mM, E_K_mV, g_NMDA_mS_cm2,
         condition, cell``, the drug columns, ``seed, jitter`` and the metrics.
+
+    Examples
+    --------
+    >>> from habmodel import experiments
+    >>> table = experiments.mode_map(k_o_values=["2.75 mM", "5 mM"], nmda_values=["2.3 mS/cm2"],
+    ...                              ketamine_doses=["0 uM"], duration="1 s", seed=1)
+    >>> table["mode"].tolist()
+    ['burst', 'tonic']
     """
     k_o = (np.array(DEFAULT_K_O_MM) if k_o_values is None
            else display_array(k_o_values, "mM", "k_o_values"))
@@ -86,18 +93,3 @@ def mode_map(k_o_values=None, nmda_values=None, ketamine_doses=("0 uM", "1 uM", 
                 check_fraction(jitter), warmup, criteria, simulate_options)
 
 
-_TIE_ORDER = ("burst", "tonic", "silent")
-
-
-def _majority(modes) -> str:
-    modes = list(modes)
-    counts = {m: modes.count(m) for m in _TIE_ORDER}
-    return max(_TIE_ORDER, key=lambda m: (counts[m], -_TIE_ORDER.index(m)))
-
-
-def mode_map_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per (ketamine dose, [K+]o, g_NMDA): majority ``mode``, mode fractions, means."""
-    keys = ["ketamine_uM", "K_o_mM", "g_NMDA_mS_cm2"]
-    summary = summarise(table, keys)
-    summary["mode"] = [_majority(g["mode"]) for _, g in table.groupby(keys, sort=False)]
-    return summary

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..jitter import check_fraction
+from ..model.jitter import check_fraction
 from ._core import (
     _DRUG_LABEL,
     DEFAULT_SEED,
@@ -16,7 +16,6 @@ from ._core import (
     _Plan,
     _run,
     _seconds,
-    summarise,
 )
 
 # --- 1. pharmacology panel ---------------------------------------------------------------------
@@ -69,6 +68,17 @@ def pharmacology_panel(n_cells: int = 20, duration="5 s", seed: int = DEFAULT_SE
         One row per cell: ``label, condition, cell, ketamine_uM, ap5_uM,
         mibefradil_uM, seed, jitter`` and the metrics. :func:`panel_summary`
         gives mean +- SD and mode fractions per condition.
+
+    Examples
+    --------
+    >>> from habmodel import experiments
+    >>> table = experiments.pharmacology_panel(n_cells=2, duration="1 s", seed=1,
+    ...                                        ketamine_doses=["10 uM"])
+    >>> summary = experiments.panel_summary(table)
+    >>> dict(zip(summary["label"], summary["frac_burst"].tolist()))
+    {'control': 0.0, 'depressed': 1.0, 'depressed + ketamine 10 uM': 0.0,
+     'depressed + AP5 50 uM': 0.0, 'depressed + mibefradil 2 uM': 0.0,
+     'control + ketamine 10 uM': 0.0}
     """
     n_cells = _int("n_cells", n_cells, 1)
     seed = _int("seed", seed, 0, 2**63 - 1)
@@ -81,6 +91,3 @@ def pharmacology_panel(n_cells: int = 20, duration="5 s", seed: int = DEFAULT_SE
                 simulate_options)
 
 
-def panel_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean +- SD of the metrics and silent/tonic/burst fractions per panel condition."""
-    return summarise(table, "label")

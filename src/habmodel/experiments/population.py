@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from .. import analysis
-from ..jitter import check_fraction
-from ..parameters import condition_values
-from ._core import DEFAULT_SEED, DRUG_COLUMNS, _doses, _identity, _int, _Plan, _run, _seconds
+from ..model.jitter import check_fraction
+from ..model.parameters import condition_values
+from ._core import DEFAULT_SEED, _doses, _identity, _int, _Plan, _run, _seconds
 
 # --- 5. jittered population (claim 9) ---------------------------------------------------------
 
@@ -37,6 +34,15 @@ def jittered_population(fraction: float = 0.2, n_cells: int = 100, seed: int = D
         One row per cell and condition: ``condition, cell``,
         the drug columns, ``seed, jitter`` and the metrics. Summarise with
         :func:`jitter_summary`.
+
+    Examples
+    --------
+    >>> from habmodel import experiments
+    >>> table = experiments.jittered_population(0.2, n_cells=4, ketamine_doses=["10 uM"],
+    ...                                         duration="1 s", seed=1)
+    >>> summary = experiments.jitter_summary(table)
+    >>> summary[["frac_burst", "frac_burst_max_dose"]].to_numpy().tolist()
+    [[0.0, 0.0], [1.0, 0.0]]
     """
     fraction = check_fraction(fraction)
     n_cells = _int("n_cells", n_cells, 1)
@@ -49,55 +55,3 @@ def jittered_population(fraction: float = 0.2, n_cells: int = 100, seed: int = D
                 fraction, warmup, criteria, simulate_options)
 
 
-def ketamine_created_bursting(table: pd.DataFrame) -> pd.DataFrame:
-    """Per condition and cell: does ketamine create bursting the drug-free cell does not show?
-
-    A cell "bursts" when its firing mode is ``"burst"``; rows with another
-    drug (AP5, mibefradil) are ignored. Returns ``condition, cell,
-    bursts_without_drug, bursts_with_ketamine`` (at some dose > 0) and
-    ``created`` (with ketamine but not without).
-    """
-    dose = "ketamine_uM"
-    others = [c for name, c in DRUG_COLUMNS.items() if name != "ketamine" and c in table]
-    if others:
-        table = table[(table[others] == 0).all(axis=1)]
-    burst = table.assign(_b=table["mode"] == "burst")
-    rows = []
-    for (cond, cell), group in burst.groupby(["condition", "cell"], sort=False):
-        without = bool(group.loc[group[dose] == 0, "_b"].any())
-        with_k = bool(group.loc[group[dose] > 0, "_b"].any())
-        rows.append({"condition": cond, "cell": int(cell), "bursts_without_drug": without,
-                     "bursts_with_ketamine": with_k, "created": with_k and not without})
-    return pd.DataFrame(rows)
-
-
-def jitter_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Claim 9 per condition.
-
-    Returns
-    -------
-    DataFrame
-        One row per condition: ``n_cells``, ``frac_silent/tonic/burst``
-        without drug, ``max_dose_uM`` and ``frac_burst_max_dose`` (at the
-        highest ketamine dose), ``burst_cut`` (relative reduction of the
-        bursting fraction by that dose; NaN if no cell bursts without drug) and
-        ``frac_created`` (fraction of cells in which ketamine creates bursting
-        at some dose, :func:`ketamine_created_bursting`).
-    """
-    dose = "ketamine_uM"
-    created = ketamine_created_bursting(table)
-    rows = []
-    for cond, group in table.groupby("condition", sort=False):
-        free = group[group[dose] == 0]
-        top = float(group[dose].max())
-        at_top = group[group[dose] == top]
-        fractions = analysis.mode_fractions(free["mode"])
-        base = fractions["burst"]
-        frac_top = analysis.mode_fractions(at_top["mode"])["burst"]
-        rows.append({"condition": cond, "n_cells": int(group["cell"].nunique()),
-                     **{f"frac_{m}": fractions[m] for m in analysis.MODES},
-                     "max_dose_uM": top, "frac_burst_max_dose": frac_top,
-                     "burst_cut": (1 - frac_top / base) if base > 0 else math.nan,
-                     "frac_created": float(created.loc[created["condition"] == cond,
-                                                       "created"].mean())})
-    return pd.DataFrame(rows)

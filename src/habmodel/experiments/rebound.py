@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis
-from ..drugs import DRUGS, resolve_drug
-from ..inputs import display_array
-from ..jitter import check_fraction
-from ..parameters import PARAMETERS, condition_values
-from ..units import to_display
+from ..model.drugs import DRUGS, resolve_drug
+from ..model.inputs import display_array
+from ..model.jitter import check_fraction
+from ..model.parameters import PARAMETERS, condition_values
+from ..model.units import to_display
 from ._core import DEFAULT_SEED, _conc, _int, _Plan, _run, _seconds
 
 # --- 3. rebound bursts ----------------------------------------------------------------------
@@ -113,6 +113,14 @@ def rebound(amplitudes=("-10 pA", "-20 pA", "-40 pA"), durations=("500 ms",),
         ``rebound_spikes`` (spikes in the first such burst, 0 if none),
         ``rebound_latency_ms`` (first spike after release, NaN if none in the
         window), ``seed, jitter`` and the metrics of the whole recording.
+
+    Examples
+    --------
+    >>> from habmodel import experiments
+    >>> table = experiments.rebound(amplitudes=["-20 pA"], drugs=["none", "mibefradil"],
+    ...                             n_cells=1, seed=1)
+    >>> experiments.rebound_summary(table)["rebound_probability"].tolist()
+    [1.0, 0.0]
     """
     amps = display_array(amplitudes, "pA", "amplitudes")
     if np.any(amps > 0):
@@ -140,18 +148,3 @@ def rebound(amplitudes=("-10 pA", "-20 pA", "-40 pA"), durations=("500 ms",),
                 warmup, criteria, simulate_options)
 
 
-def rebound_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per drug x amplitude x step: rebound burst probability, spikes and latency."""
-    keys = ["drug", "amplitude_pA", "step_ms"]
-    rows = []
-    for key, group in table.groupby(keys, sort=False):
-        bursts = group[group["rebound_burst"]]
-        rows.append({**dict(zip(keys, key, strict=True)), "drug_uM": group["drug_uM"].iloc[0],
-                     "n_cells": len(group),
-                     "rebound_probability": float(group["rebound_burst"].mean()),
-                     "rebound_spikes_mean": (float(bursts["rebound_spikes"].mean())
-                                             if len(bursts) else math.nan),
-                     "latency_ms_mean": (float(group["rebound_latency_ms"].mean())
-                                         if group["rebound_latency_ms"].notna().any()
-                                         else math.nan)})
-    return pd.DataFrame(rows)

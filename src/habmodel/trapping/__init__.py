@@ -25,7 +25,7 @@ steady-state block ``B = K/(K + IC50(V))``, ``IC50(V) = k_off(V)/(k_on m(V))``,
 does not depend on how often channels open (:func:`ic50_at`): activity sets how
 *fast* the block comes and goes, not how deep it is.
 
-**Calibrated rates** (:mod:`habmodel.parameters`, group ``trapping``; rates of
+**Calibrated rates** (:mod:`habmodel.model.parameters`, group ``trapping``; rates of
 the coarse gating variable ``s``, not single-channel rates): ``k_on_ket``
 2.5e-3 /s per uM, ``k_off_ket`` 1e-3 /s at 0 mV, ``V_off_ket`` 33 mV
 (electrical distance 0.8 at 34 C), ``ket_Mg_competition`` 1. Calibration
@@ -71,7 +71,7 @@ simulating spiking windows of the full model at a grid of block levels
 (separate probe runs for entry and exit, the block read before and after each
 window: exact flux integrals, not samples); :func:`reduced_block` integrates the
 equation over hours with the drug concentration from
-:mod:`habmodel.pharmacokinetics` and a schedule of stimulation, and reads the
+:mod:`habmodel.trapping.pharmacokinetics` and a schedule of stimulation, and reads the
 firing (bursts/s, ...) off the same table. :func:`validate_reduced_model`
 compares it with the full simulation over a window short enough to run in
 full. Error (8 cells, tables measured on other inputs, block sampled every

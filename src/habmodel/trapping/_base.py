@@ -7,10 +7,10 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..drugs import check_concentration
-from ..inputs import check_int
-from ..parameters import condition_values, get_parameter
-from ..units import to_display
+from ..model.drugs import check_concentration
+from ..model.inputs import check_int
+from ..model.parameters import condition_values, get_parameter
+from ..model.units import to_display
 
 DEFAULT_SEED = 2026
 #: Block levels at which :func:`firing_mode_table` simulates the firing mode.

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis
-from ..parameters import condition_values
+from ..model.parameters import condition_values
 from ._base import (
     _EDGE,
     _PROBE_K_OFF,
@@ -46,8 +46,8 @@ def _simulate(values: dict, ket_uM: np.ndarray, block0: np.ndarray, input_ids: n
               dt_ms: float | None = None, threads: int | None = None) -> _Run:
     """Run the trapping model with a per-cell initial block and read the block state
     every ``sample_s`` (the fast engine's kernel, driven directly)."""
-    from ..drugs import DRUGS, availability
-    from ..runner import DEFAULT_DT_MS, FastPopulation
+    from ..engines.runner import DEFAULT_DT_MS, FastPopulation
+    from ..model.drugs import DRUGS, availability
 
     n = len(ket_uM)
     dt_ms = DEFAULT_DT_MS if dt_ms is None else dt_ms

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import style
+from ..plotting import style
 from .reduced import reduced_model_error
 
 # --- figures ----------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..pharmacokinetics import Regimen, regimen
-from ..units import unit_of
+from ..model.units import unit_of
 from ._base import DEFAULT_BLOCKS, DEFAULT_SEED, STIMULATIONS, _check_arms, _sec, _seconds, _uM
 from .full import block_summary, block_time_course, firing_mode_table, steady_state_ic50
+from .pharmacokinetics import Regimen, regimen
 from .reduced import reduced_block
 
 # --- protocols ------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def day_course(species=("mouse", "human"), doses: Mapping | None = None, *,
     Parameters
     ----------
     species : sequence of {"mouse", "human"}
-        Pharmacokinetic presets (:mod:`habmodel.pharmacokinetics`).
+        Pharmacokinetic presets (:mod:`habmodel.trapping.pharmacokinetics`).
     doses : mapping, optional
         ``{species: dose or Regimen}`` (default: each species' preset dose).
     arms : mapping, optional

@@ -8,7 +8,6 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..pharmacokinetics import Regimen
 from ._base import DEFAULT_BLOCKS, DEFAULT_SEED, _fraction, _sec, _seconds, _uM
 from .full import (
     _arm_table,
@@ -18,6 +17,7 @@ from .full import (
     block_time_course,
     firing_mode_table,
 )
+from .pharmacokinetics import Regimen
 
 # --- the reduced model ----------------------------------------------------------------------
 
@@ -86,7 +86,7 @@ def reduced_block(table: pd.DataFrame, concentration, duration="24 h", *, initia
         stimulated, ...). Its first arm is the default state.
     concentration : quantity, str, Regimen or callable
         Ketamine at the receptors: constant (``"10 uM"``), a
-        :class:`habmodel.pharmacokinetics.Regimen` (its ``brain_uM``) or a
+        :class:`habmodel.trapping.pharmacokinetics.Regimen` (its ``brain_uM``) or a
         function of time in seconds returning uM.
     duration, step : quantity or str
         Time span (from 0) and output interval.

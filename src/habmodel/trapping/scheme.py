@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..units import to_display, unit_of
+from ..model.units import to_display, unit_of
 from ._base import _parameters
 
 # --- the scheme at a fixed voltage --------------------------------------------------------
@@ -54,7 +54,7 @@ def ic50_at(v="-66 mV", *, condition: str = "depressed", overrides=None):
 def steady_state_block(concentrations, v="-66 mV", *, condition: str = "depressed",
                        overrides=None) -> np.ndarray:
     """Steady-state blocked fraction at fixed voltage for ketamine ``concentrations``."""
-    from ..inputs import display_array
+    from ..model.inputs import display_array
 
     conc = display_array(concentrations, "uM", "concentrations")
     if np.any(conc < 0):

@@ -1,0 +1,13 @@
+"""The ``habmodel`` command: one module per group of commands.
+
+==================  ===================================================================
+:mod:`.common`      what every command shares: option groups, unit parsing, errors
+:mod:`.command`     the parser, ``simulate``, ``params`` and ``figures``
+:mod:`.experiments` ``sweep``, ``dose-response`` and ``validate``
+:mod:`.cache`       ``cache --info`` and ``--clear``
+==================  ===================================================================
+"""
+
+from .command import main
+
+__all__ = ["main"]
