@@ -245,3 +245,20 @@ def test_dose_response_takes_a_part_from_a_file(tmp_path):
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "g_toy" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1 and not (tmp_path / "none").exists()
+
+
+def test_the_steady_state_iv_includes_an_extra_current():
+    from habmodel.analysis import curves
+    from habmodel.model.units import si_scale
+
+    cell = Cell(extra=[toy_part()])
+    plain = curves.steady_state_iv("depressed", open_fractions=[0.0])
+    toy = curves.steady_state_iv("depressed", open_fractions=[0.0], cell=cell)
+    v = plain["v_mV"].to_numpy() * 1e-3
+    q_inf = 1 / (1 + np.exp(-(v + 0.050) / 0.005))
+    e_k = float(curves.evaluate("E_K", {}, condition="depressed"))
+    area_m2 = PARAMETERS["area"].default * si_scale(PARAMETERS["area"].unit)
+    expected = 10 * q_inf * (v - e_k) * area_m2 * 1e12  # g_toy 1 mS/cm2 = 10 S/m2, in pA
+    np.testing.assert_allclose(toy["I_pA"] - plain["I_pA"], expected, rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match="g_toy"):
+        curves.steady_state_iv("depressed", overrides={"g_toy": "1 mS/cm2"})

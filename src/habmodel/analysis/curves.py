@@ -37,15 +37,20 @@ __all__ = ["evaluate", "gate_steady_state", "nmda_iv", "negative_slope_region",
 DEFAULT_V = np.round(np.arange(-120.0, 20.0001, 0.5), 6)
 
 
-@lru_cache(maxsize=1)
-def _parsed():
-    """``(subexpressions, differential equations)``: name -> code string."""
+def _parsed(cell=None):
+    """``(subexpressions, differential equations)`` of ``cell`` (default: the LHb
+    neuron): name -> code string."""
+    from ..model.equations import full_equations
+
+    return _parse(full_equations() if cell is None else cell.full_equations())
+
+
+@lru_cache(maxsize=8)
+def _parse(equations: str):
     import brian2
     from brian2.equations.equations import DIFFERENTIAL_EQUATION, SUBEXPRESSION
 
-    from ..model.equations import full_equations
-
-    eqs = brian2.Equations(full_equations())
+    eqs = brian2.Equations(equations)
     sub = {eq.varname: eq.expr.code for eq in eqs.ordered if eq.type == SUBEXPRESSION}
     diff = {eq.varname: eq.expr.code for eq in eqs.ordered if eq.type == DIFFERENTIAL_EQUATION}
     return sub, diff
@@ -68,24 +73,25 @@ def _namespace(values: dict) -> dict:
     return ns
 
 
-def _si_parameters(condition: str, overrides: dict | None) -> dict[str, float]:
+def _si_parameters(condition: str, overrides: dict | None, cell=None) -> dict[str, float]:
     """Every table parameter of ``condition`` (+ overrides) in SI units, plus no-drug factors."""
     from ..model.equations import DRUG_TARGETS
 
-    values = condition_values(condition)
+    table = PARAMETERS if cell is None else cell.parameters
+    values = condition_values(condition, table)
     for name, value in (overrides or {}).items():
-        param = get_parameter(name)
+        param = get_parameter(name, table)
         display = to_display(value, param.unit, name)
         param.check(display)
         values[name] = display
-    si = {name: v * float(unit_of(PARAMETERS[name].unit)) for name, v in values.items()}
-    si.update({f"avail_{t}": 1.0 for t in DRUG_TARGETS})
+    si = {name: v * float(unit_of(table[name].unit)) for name, v in values.items()}
+    si.update({f"avail_{t}": 1.0 for t in (DRUG_TARGETS if cell is None else cell.drug_targets)})
     si.update({"pore_load": 0.0, "pore_delta": 0.0, "t": 0.0, "t_offset": 0.0})
     return si
 
 
 def evaluate(name: str, state: dict | None = None, *, condition: str = "control",
-             overrides: dict | None = None):
+             overrides: dict | None = None, cell=None):
     """Evaluate a subexpression or a right-hand side ``d<name>/dt`` of the model, in SI units.
 
     Parameters
@@ -100,13 +106,16 @@ def evaluate(name: str, state: dict | None = None, *, condition: str = "control"
         mM). Missing state variables raise ``ValueError``.
     condition, overrides
         Parameter values (as for :func:`habmodel.simulate`).
+    cell : Cell, optional
+        The neuron model (default: the LHb neuron; a :class:`habmodel.Cell` with
+        extra parts adds their expressions and parameters).
 
     Returns
     -------
     ndarray or float, in SI units (V, A/m2, s, 1).
     """
-    sub, diff = _parsed()
-    ns = _namespace({**_si_parameters(condition, overrides), **(state or {})})
+    sub, diff = _parsed(cell)
+    ns = _namespace({**_si_parameters(condition, overrides, cell), **(state or {})})
     if name.startswith("d") and name.endswith("/dt"):
         target = name[1:-3]
         if target not in diff:
@@ -137,18 +146,16 @@ def _eval_code(code: str, ns: dict, sub: dict, active: set):
 
 
 def gate_steady_state(gate: str, v_mV, *, condition: str = "control",
-                      overrides: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      overrides: dict | None = None, cell=None) -> tuple[np.ndarray, np.ndarray]:
     """Steady state and time constant (ms) of a gate ``x`` with ``dx/dt = (x_inf - x)/tau(v)``.
 
-    Read off the model's right-hand side, which is linear in ``x``.
+    Read off the model's right-hand side, which is linear in ``x`` (``cell``: as for
+    :func:`evaluate`).
     """
     v = np.asarray(v_mV, float) * 1e-3
-    f0 = np.asarray(evaluate(f"d{gate}/dt", {"v": v, gate: 0.0}, condition=condition,
-                             overrides=overrides), float)
-    f1 = np.asarray(evaluate(f"d{gate}/dt", {"v": v, gate: 1.0}, condition=condition,
-                             overrides=overrides), float)
-    fh = np.asarray(evaluate(f"d{gate}/dt", {"v": v, gate: 0.5}, condition=condition,
-                             overrides=overrides), float)
+    f0, f1, fh = (np.asarray(evaluate(f"d{gate}/dt", {"v": v, gate: x}, condition=condition,
+                                      overrides=overrides, cell=cell), float)
+                  for x in (0.0, 1.0, 0.5))
     rate = f0 - f1
     if not np.allclose(fh, f0 - 0.5 * rate, rtol=1e-9, atol=1e-12 * np.max(np.abs(rate))):
         raise ValueError(f"d{gate}/dt is not linear in {gate}: no x_inf/tau form")
@@ -203,7 +210,7 @@ _CURRENTS = ("I_Na", "I_K", "I_M", "I_KL", "I_NaL", "I_T", "I_h", "I_SK", "I_NMD
 
 
 def steady_state_iv(condition: str = "depressed", open_fractions=(0.0, 0.05, 0.11, 0.15),
-                    v=None, *, overrides: dict | None = None) -> pd.DataFrame:
+                    v=None, *, overrides: dict | None = None, cell=None) -> pd.DataFrame:
     """Whole-cell steady-state I-V: the sum of the ionic currents with every gate, and the
     Ca2+ pool, at its steady state, the NMDA channels held at open fraction ``s``.
 
@@ -211,27 +218,37 @@ def steady_state_iv(condition: str = "depressed", open_fractions=(0.0, 0.05, 0.1
     depolarisation lets in more inward current (why NMDA makes each burst
     regenerative, notebook 03).
 
+    With ``cell`` (a :class:`habmodel.Cell` with extra parts) the currents of the
+    extra parts are added, their gates at steady state (each extra state's right-hand
+    side must be linear in it, as for a gate or a pool).
+
     Returns
     -------
     DataFrame
         ``condition, s, v_mV, I_pA`` (inward negative) and ``slope_nS`` (dI/dV).
     """
+    from ..model.equations import DEFAULT_CELL
+
     v_mV = _v_grid(v)
-    to_pA = _si_parameters(condition, overrides)["area"] * 1e12  # A/m2 -> pA for this cell
+    to_pA = _si_parameters(condition, overrides, cell)["area"] * 1e12  # A/m2 -> pA
+    extra_states = [] if cell is None else [x for x in cell.states
+                                            if x not in DEFAULT_CELL.states]
+    currents = _CURRENTS + (() if cell is None else tuple(
+        c for c in cell.currents if c not in DEFAULT_CELL.currents))
     frames = []
     for s in np.atleast_1d(np.asarray(open_fractions, float)):
         if not 0 <= s <= 1:
             raise ValueError(f"open_fractions: expected values in [0, 1], got {s:g}")
         state = {"v": v_mV * 1e-3, "s": float(s), "x": 0.0, "s_AMPA": 0.0}
-        for gate in _GATES:
+        for gate in (*_GATES, *extra_states):
             state[gate], _ = gate_steady_state(gate, v_mV, condition=condition,
-                                               overrides=overrides)
+                                               overrides=overrides, cell=cell)
         f0, f1 = (evaluate("dc/dt", {**state, "c": c}, condition=condition,
-                           overrides=overrides) for c in (0.0, 1.0))
+                           overrides=overrides, cell=cell) for c in (0.0, 1.0))
         state["c"] = f0 / (f0 - f1)  # dc/dt is linear in c
         total = sum(np.broadcast_to(evaluate(name, state, condition=condition,
-                                             overrides=overrides), v_mV.shape) * to_pA
-                    for name in _CURRENTS)
+                                             overrides=overrides, cell=cell), v_mV.shape)
+                    * to_pA for name in currents)
         slope = np.gradient(total, v_mV) if v_mV.size > 1 else np.full(v_mV.shape, np.nan)
         frames.append(pd.DataFrame({"condition": condition, "s": float(s), "v_mV": v_mV,
                                     "I_pA": total, "slope_nS": slope}))
