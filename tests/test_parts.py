@@ -262,3 +262,25 @@ def test_the_steady_state_iv_includes_an_extra_current():
     np.testing.assert_allclose(toy["I_pA"] - plain["I_pA"], expected, rtol=1e-9, atol=1e-9)
     with pytest.raises(ValueError, match="g_toy"):
         curves.steady_state_iv("depressed", overrides={"g_toy": "1 mS/cm2"})
+
+
+def test_a_sweep_varies_a_parameter_of_an_extra_part(tmp_path):
+    import pandas as pd
+
+    part = _part_file(tmp_path)
+    cli = [sys.executable, "-m", "habmodel", "sweep", "--condition", "control", "--cells", "1",
+           "--duration", "1s", "--quiet"]
+    done = subprocess.run([*cli, "--part", part, "--vary", "g_toy=0,1mS/cm2", "--out",
+                           tmp_path / "toy"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "toy" / "results.csv")
+    assert sorted(table["g_toy_mS_cm2"]) == [0.0, 1.0]
+    by_g = table.set_index("g_toy_mS_cm2")["mode"].to_dict()
+    assert by_g[0.0] == "tonic" and by_g[1.0] == "burst"  # as claim 1 fails with it, above
+    no_unit = subprocess.run([*cli, "--part", part, "--vary", "g_toy=0,1", "--out",
+                              tmp_path / "bare"], capture_output=True, text=True)
+    assert no_unit.returncode == 2 and "g_toy=0,1mS/cm2" in no_unit.stderr
+    missing = subprocess.run([*cli, "--vary", "g_toy=0,1mS/cm2", "--out", tmp_path / "none"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "g_toy" in missing.stderr
+    assert not (tmp_path / "none").exists() and not (tmp_path / "bare").exists()

@@ -81,7 +81,9 @@ def write_results(out: Path, table, spec, tasks, started, command, scheduler, en
     from . import __version__
     from .model.parameters import PARAMETERS, condition_values
 
-    params = condition_values(spec["condition"])
+    cell = tasks[0].get("cell") if tasks else None
+    table_of = PARAMETERS if cell is None else cell.parameters
+    params = condition_values(spec["condition"], table_of)
     params.update(spec["overrides"])
     provenance = {
         "habmodel": __version__, "brian2": version("brian2"), "numpy": np.__version__,
@@ -94,7 +96,7 @@ def write_results(out: Path, table, spec, tasks, started, command, scheduler, en
         "engine": sorted(engines) or [spec["engine"]], "chunks": len(tasks),
         "rows": len(table), "sweep": spec,
         "parameters": {name: value for name, value in params.items()},
-        "units": {name: PARAMETERS[name].unit for name in params},
+        "units": {name: table_of[name].unit for name in params},
     }
     # all three or none: each is written beside its place first, then all are renamed
     staged = {}

@@ -58,21 +58,22 @@ def column_name(name: str, unit: str) -> str:
     return f"{name}_{slug}"
 
 
-def _axis(name: str, values) -> tuple[str, str, list[float]]:
-    """``(kind, unit, floats in unit)`` of one ``vary`` entry, checked."""
+def _axis(name: str, values, table) -> tuple[str, str, list[float]]:
+    """``(kind, unit, floats in unit)`` of one ``vary`` entry, checked against the
+    cell's parameter ``table``."""
     from .model.drugs import DRUGS, check_concentration
-    from .model.parameters import PARAMETERS, closest_name
+    from .model.parameters import closest_name
     from .model.units import is_quantity, to_display
 
-    if name in PARAMETERS:
-        kind, unit, check = "parameter", PARAMETERS[name].unit, PARAMETERS[name].check
+    if name in table:
+        kind, unit, check = "parameter", table[name].unit, table[name].check
     elif name in DRUGS:
         kind, unit = "drug", "uM"
 
         def check(v):
             check_concentration(name, v)
     else:
-        hint = closest_name(name, [*PARAMETERS, *DRUGS])
+        hint = closest_name(name, [*table, *DRUGS])
         raise ValueError(f"vary: unknown parameter or drug '{name}'"
                          + (f"; did you mean '{hint}'?" if hint else ""))
     if is_quantity(values):
@@ -128,14 +129,16 @@ def _run_chunk(task: dict):
         (overrides if kind == "parameter" else drugs)[name] = per_point[name]
     from .model.parameters import PARAMETERS
 
-    overrides = {k: v * unit_of(PARAMETERS[k].unit) for k, v in overrides.items()}
+    table = PARAMETERS if task.get("cell") is None else task["cell"].parameters
+    overrides = {k: v * unit_of(table[k].unit) for k, v in overrides.items()}
     drugs = {k: v * uM for k, v in drugs.items()}
     result = simulate(task["condition"], drugs=drugs or None, n_cells=n,
                       duration=task["duration_s"] * second, warmup=task["warmup_s"] * second,
                       seed=task["seed"], overrides=overrides or None, criteria=task["criteria"],
                       engine=task["engine"], threads=task["threads"], progress=False,
                       ketamine_model=task["ketamine_model"], jitter=task["jitter"],
-                      input_ids=np.tile(np.arange(n_cells), len(points)))
+                      input_ids=np.tile(np.arange(n_cells), len(points)),
+                      **({} if task.get("cell") is None else {"cell": task["cell"]}))
     table = pd.DataFrame({"point": np.repeat(points, n_cells)})
     for name, (_kind, unit) in task["axes"].items():
         table[column_name(name, unit)] = per_point[name]
@@ -151,7 +154,8 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
           overrides: dict | None = None, drugs: dict | None = None, jitter: float = 0.0,
           criteria=None, out=None, overwrite: bool = False, scheduler=None,
           engine: str = "fast", threads: int | None = None, progress: bool | None = None,
-          ketamine_model: str = "hill", chunk_cells: int = 4000, command: str | None = None):
+          ketamine_model: str = "hill", chunk_cells: int = 4000, command: str | None = None,
+          cell=None):
     """Run a grid of parameter and drug values over cells and seeds.
 
     Parameters
@@ -180,6 +184,9 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
         Cells per chunk (grid points are packed until this many).
     command : str, optional
         The command line, recorded in the provenance.
+    cell : Cell, optional
+        The neuron model (default: the LHb neuron); a cell with extra parts lets
+        ``vary`` and ``overrides`` name their parameters.
 
     Returns
     -------
@@ -199,16 +206,20 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
     """
 
     from .analysis.bursts import DEFAULT_CRITERIA
+    from .model.cell import Cell
     from .model.inputs import check_int, scalar_overrides
-    from .model.parameters import condition_values
+    from .model.parameters import PARAMETERS, condition_values
     from .model.units import to_display
 
-    condition_values(condition)
+    if cell is not None and not isinstance(cell, Cell):
+        raise TypeError(f"cell: expected a habmodel.Cell, got {cell!r}")
+    table = PARAMETERS if cell is None else cell.parameters
+    condition_values(condition, table)
     if not vary:
         raise ValueError("vary: give at least one NAME with its values")
     axes, grids = {}, []
     for name, values in vary.items():
-        kind, unit, floats = _axis(name, values)
+        kind, unit, floats = _axis(name, values, table)
         axes[name] = (kind, unit)
         grids.append(floats)
     n_cells = check_int("n_cells", n_cells, 1, 100_000)
@@ -219,7 +230,7 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
     warmup_s = to_display(warmup, "s", "warmup")
     if not 0 < duration_s <= 24 * 3600 or not 0 <= warmup_s <= 24 * 3600:
         raise ValueError("duration: expected a time in (0, 24] h (warmup in [0, 24] h)")
-    fixed = scalar_overrides(overrides)
+    fixed = scalar_overrides(overrides, table)
     fixed_drugs = _fixed_drugs(drugs)
     both = sorted(set(axes) & (set(fixed) | set(fixed_drugs)))
     if both:
@@ -239,13 +250,19 @@ def sweep(condition: str = "control", vary: dict | None = None, *, n_cells: int 
                           "n_cells": n_cells, "duration_s": duration_s, "warmup_s": warmup_s,
                           "overrides": fixed, "drugs": fixed_drugs, "jitter": jitter,
                           "criteria": criteria, "engine": engine, "threads": threads,
-                          "ketamine_model": ketamine_model})
+                          "ketamine_model": ketamine_model, "cell": cell})
     spec = {"condition": condition, "vary": {n: [*map(float, g)] for n, g in
                                              zip(axes, grids, strict=True)},
             "n_cells": n_cells, "seeds": list(range(seed, seed + seeds)),
             "duration_s": duration_s, "warmup_s": warmup_s, "overrides": fixed,
             "drugs": fixed_drugs, "jitter": jitter, "criteria": criteria.describe(),
             "ketamine_model": ketamine_model, "engine": engine, "chunk_cells": chunk_cells}
+    if cell is not None:  # another cell is another sweep (the spec decides what resumes)
+        import hashlib
+
+        spec["cell"] = {"parts": [part.name for part in cell.parts],
+                        "equations_sha256": hashlib.sha256(
+                            cell.full_equations().encode()).hexdigest()}
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     out = None if out is None else Path(out)

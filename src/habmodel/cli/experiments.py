@@ -71,6 +71,7 @@ def add_sweep(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the chunks on a Dask cluster, e.g. tcp://10.0.0.5:8786 "
                    "(pip install 'habmodel[dask]')")
+    add_part_option(p)
     add_out_options(p, "results.csv, results.parquet, provenance.json and chunks/")
     add_engine_options(p)
     p.set_defaults(handler=_sweep)
@@ -81,6 +82,8 @@ def _sweep(args, argv) -> int:
 
     if not args.vary:
         raise UsageError("--vary: give at least one NAME=V1,V2,... (e.g. ketamine=0,1,3uM)")
+    cell = cell_option(args)
+    table = None if cell is None else cell.parameters
     vary = {}
     for item in args.vary:
         name, sep, values = (part.strip() for part in item.partition("="))
@@ -91,7 +94,7 @@ def _sweep(args, argv) -> int:
             raise UsageError(f"--vary: {name} is given twice")
         vary[name] = value_list("--vary", values)
         for text in vary[name]:
-            require_unit("--vary", name, text, values)
+            require_unit("--vary", name, text, values, table=table)
     inputs = {**model_inputs(args), **engine_inputs(args)}
     seeds = integer("--seeds", args.seeds, 1, 10_000)
     if args.scheduler is not None and not re.match(r"^[a-z]+://[^\s/]+:\d+$|^[^\s/:]+:\d+$",
