@@ -134,7 +134,8 @@ ALLOWED = {
 }
 LAYER_OF = {"model": "model", "engines": "engines", "analysis": "analysis",
             "plotting": "plotting", "simulation": "simulation", "experiments": "protocols",
-            "trapping": "protocols", "io": "io", "paramfile": "io", "claims": "io"}
+            "trapping": "protocols", "circuit": "protocols", "io": "io", "paramfile": "io",
+            "claims": "io"}
 
 
 def layer(module: str) -> str:

@@ -46,7 +46,7 @@ def test_grid_rows_columns_and_same_seeds_same_numbers(tmp_path):
     assert {"habmodel", "brian2", "numpy", "started", "finished", "parameters",
             "command"} <= set(provenance)
     assert provenance["sweep"]["seeds"] == [5, 6]
-    assert provenance["parameters"]["K_o"] == 2.75  # the condition's full parameter set
+    assert provenance["parameters"]["K_o"] == 2.6  # the condition's full parameter set
     again = habmodel.sweep(**KWARGS)
     pd.testing.assert_frame_equal(again, table)
 

@@ -29,7 +29,7 @@ from habmodel.model.parameters import PARAMETERS, condition_values
 from habmodel.model.units import unit_of
 from habmodel.trapping.pharmacokinetics import regimen
 
-FAST = {"k_on_ket": "0.25 Hz", "k_off_ket": "0.1 Hz"}  # the calibrated kinetics x 100
+FAST = {"k_on_ket": "0.25 Hz", "k_off_ket": "0.1 Hz"}  # fast entry, slow exit (test rates)
 DRIVE = tr.STIMULATIONS["NMDA drive x4"]
 LEVELS = (0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.0)
 
@@ -94,15 +94,23 @@ def test_rates_match_the_equations():
     assert got == pytest.approx(expected, rel=1e-9)
 
 
-def test_fixed_voltage_ic50_is_low_micromolar_and_rises_with_mg():
+def test_fixed_voltage_ic50_matches_the_literature_and_rises_with_depolarisation():
+    """docs/calibration.md: 0.3-1.6 uM without Mg2+ at -70 mV, 2-12 uM in 1 mM Mg2+ at
+    -66 mV; the IC50 rises with depolarisation, with and without Mg2+."""
     ic50 = tr.ic50_at("-66 mV") / uM
-    assert 0.3 <= ic50 <= 5, f"IC50 at -66 mV in 1 mM Mg2+: {ic50:.3g} uM"
+    assert 2 <= ic50 <= 12, f"IC50 at -66 mV in 1 mM Mg2+: {ic50:.3g} uM"
     no_mg = tr.ic50_at("-66 mV", overrides={"Mg_o": 0 * mM}) / uM
-    assert no_mg < ic50 / 5  # Mg2+ competes with ketamine for the pore
+    assert no_mg < ic50 / 2  # Mg2+ competes with ketamine for the pore
+    assert 0.3 <= tr.ic50_at("-70 mV", overrides={"Mg_o": 0 * mM}) / uM <= 1.6
+    for mg in ("0 mM", "1 mM"):
+        curve = [float(tr.ic50_at(f"{v} mV", overrides={"Mg_o": mg}) / uM)
+                 for v in (-100, -80, -66, -50, -30, -10, 0)]
+        assert np.all(np.diff(curve) > 0), (mg, curve)
     np.testing.assert_allclose(tr.steady_state_block([0, ic50, 3 * ic50] * uM, "-66 mV"),
                                [0, 0.5, 0.75])
     # k_off and k_on set the IC50, their product the speed: scaling both changes nothing
-    assert tr.ic50_at("-66 mV", overrides=FAST) / uM == pytest.approx(ic50)
+    twice = {"k_on_ket": "0.3 Hz", "k_off_ket": "3.56 Hz"}
+    assert tr.ic50_at("-66 mV", overrides=twice) / uM == pytest.approx(ic50)
 
 
 @pytest.mark.parametrize(("call", "message"), [
@@ -241,10 +249,12 @@ def test_firing_mode_table_measures_the_drive_of_the_block(tables):
     quiet = tables[tables["arm"] == "quiet"].set_index("blocked")
     assert quiet.loc[0.0, "bursts_per_s"] > 1, "the unblocked depressed cell must burst"
     assert quiet.loc[1.0, "rate_hz"] < 0.5, "the fully blocked depressed cell must be silent"
-    for arm in tr.STIMULATIONS:
+    # more glutamate opens more channels; depolarisation speeds exit (k_off(V)) more than
+    # entry (Mg2+ relief lets only 15 % more ketamine in: ket_Mg_competition 0.85)
+    for arm, factor in (("NMDA drive x4", 1.5), ("depolarising current", 1.1)):
         stim = tables[tables["arm"] == arm].set_index("blocked")
-        assert (stim["p_exit"] > 1.5 * quiet["p_exit"]).all(), arm
-        assert (stim["p_entry"] > 1.5 * quiet["p_entry"]).all(), arm
+        assert (stim["p_exit"] > factor * quiet["p_exit"]).all(), arm
+        assert (stim["p_entry"] > factor * quiet["p_entry"]).all(), arm
     assert (tables[["p_entry", "p_exit"]] > 0).all().all()
 
 
@@ -254,7 +264,7 @@ def test_steady_state_ic50_is_low_micromolar(tables):
     """In the spiking depressed cell, and confirmed by the full model: cells held at half
     block lose block at IC50/3 and gain it at 3 x IC50."""
     ic50 = tr.steady_state_ic50(tables, "quiet")
-    assert 0.5 <= ic50 / uM <= 5, f"steady-state IC50 {ic50}"
+    assert 2 <= ic50 / uM <= 15, f"steady-state IC50 {ic50}"
     arms = {"IC50/3": {"ketamine": ic50 / 3, "initial_block": 0.5},
             "3 x IC50": {"ketamine": 3 * ic50, "initial_block": 0.5}}
     run = tr.block_summary(tr.block_time_course(arms, duration="4 s", n_cells=3, sample="4 s"))
@@ -266,38 +276,40 @@ def test_steady_state_ic50_is_low_micromolar(tables):
 @pytest.mark.slow
 @pytest.mark.validation
 def test_block_develops_faster_at_higher_activity():
-    summary = tr.use_dependence("10 uM", duration="10 s", n_cells=3, sample="2 s")
+    summary = tr.use_dependence("10 uM", duration="2 s", n_cells=3, sample="1 s")
     onset = summary.groupby("arm", sort=False)["onset_per_s"].first()
     assert onset["NMDA drive x2"] > 1.5 * onset["quiet"]
-    assert onset["NMDA drive x4"] > 2 * onset["NMDA drive x2"]
-    assert onset["depolarising current"] > 1.5 * onset["quiet"]
+    assert onset["NMDA drive x4"] > 1.5 * onset["NMDA drive x2"]
+    assert onset["depolarising current"] > 1.1 * onset["quiet"]  # Mg2+ relief lets a little more in
     assert isinstance(tr.plot_use_dependence(summary), Figure)
 
 
 @pytest.mark.slow
 @pytest.mark.validation
-def test_quiet_cell_keeps_its_block_for_hours_after_washout(tables):
-    table = tr.washout("10 uM", "30 min", "12 h", table=tables, step="10 min")
-    summary = tr.washout_summary(table, "3 h").set_index("washout_arm")
+def test_quiet_cell_keeps_its_block_longer_than_an_open_channel(tables):
+    """Trapping: after washout a quiet blocked cell loses its block far more slowly than an
+    open channel loses ketamine (1/k_off at -70 mV, 4.5 s), in both models."""
+    table = tr.washout("10 uM", "30 min", "30 min", table=tables, step="10 s")
+    summary = tr.washout_summary(table, "5 min").set_index("washout_arm")
     quiet = summary.loc["quiet"]
+    open_s = 1 / tr.block_rates("-70 mV")["k_unblock_hz"]
     assert quiet["blocked_at_washout"] > 0.4
-    assert quiet["fraction_left_after_3h"] > 0.5, summary
+    assert quiet["half_time_h"] * 3600 > 5 * open_s, summary
     free = table[(table["phase"] == "washout")]["ketamine_uM"]
     assert (free == 0).all()
-    # the full model agrees on the unblocking rate of a quiet blocked cell
     run = tr.block_summary(tr.block_time_course({"quiet": {}}, "0 uM", "10 s",
                                                 initial_block=0.8, n_cells=3, sample="10 s"))
     b0, b1 = run["blocked"].iloc[0], run["blocked"].iloc[-1]
-    tau_h = 10 / math.log(b0 / b1) / 3600
-    assert tau_h > 10, f"quiet unblocking time constant {tau_h:.3g} h"
+    tau_s = 10 / math.log(b0 / b1)
+    assert tau_s > 5 * open_s, f"quiet unblocking time constant {tau_s:.3g} s"
     assert isinstance(tr.plot_washout(table), Figure)
 
 
 @pytest.mark.slow
 @pytest.mark.validation
 def test_stimulation_after_washout_speeds_recovery(tables):
-    summary = tr.washout_summary(tr.washout(table=tables, step="10 min"), "3 h").set_index(
-        "washout_arm")
+    summary = tr.washout_summary(tr.washout(table=tables, wash="1 h", step="10 s"),
+                                 "5 min").set_index("washout_arm")
     quiet_half = summary.loc["quiet", "half_time_h"]
     for arm in tr.STIMULATIONS:
         assert summary.loc[arm, "half_time_h"] < 0.7 * quiet_half, summary
@@ -313,23 +325,50 @@ def test_stimulation_after_washout_speeds_recovery(tables):
 @pytest.mark.slow
 @pytest.mark.validation
 def test_stimulation_during_the_drug_deepens_the_block(tables):
-    arms = {"none": [], "during the drug": [("0 h", "1 h")]}
-    day = tr.day_course(("mouse", "human"), arms=arms, table=tables, duration="24 h",
-                        step="10 min")
-    peak = day.groupby(["species", "stim_arm"])["blocked"].max()
-    late = day[day["time_h"] == 24].set_index(["species", "stim_arm"])["blocked"]
-    assert peak["mouse", "during the drug"] > peak["mouse", "none"] + 0.2, peak
-    assert late["mouse", "during the drug"] > late["mouse", "none"], late
-    assert peak["human", "during the drug"] > peak["human", "none"], peak
+    """Use-dependence: after a 10 s exposure the stimulated cell is blocked more."""
+    stim = {"NMDA drive x4": DRIVE}
+    quiet = tr.washout("10 uM", "10 s", "1 s", stimulations=stim, table=tables, load_arm=None,
+                       step="1 s")
+    driven = tr.washout("10 uM", "10 s", "1 s", stimulations=stim, table=tables, step="1 s")
+    b = [float(t.loc[t["time_s"] == 10.0, "blocked"].iloc[0]) for t in (quiet, driven)]
+    assert b[1] > 1.5 * b[0] > 0, b
+
+
+@pytest.mark.slow
+@pytest.mark.validation
+def test_one_dose_does_not_last_a_day_with_the_literature_rates(tables):
+    """The honest result (docs/calibration.md): with the literature rates one mouse dose
+    leaves no block a day later, the exposure bound says why, and the model names what
+    would have to be true."""
+    from habmodel.trapping.oneday import (
+        exposure_bound,
+        one_dose_summary,
+        required_opening_after,
+    )
+
+    day = tr.day_course(("mouse", "human"), table=tables, duration="24 h", step="10 min")
+    late = one_dose_summary(day, (24.0,)).set_index(["species", "stim_arm"])["blocked"]
+    assert (late < 0.05).all(), late
+    bound = exposure_bound(tables, "mouse")
+    assert bound["bound_h"] < 12 and bound["tau_h"] < 1, bound
+    need = required_opening_after(tables, "mouse", after="20 min")
+    # nan: on this coarse table not even a 1e-9 opening keeps half the bursts suppressed;
+    # either way, no opening within a factor 100 of the model's input does
+    assert math.isnan(need) or 0 < need < 1e-2, need
+    if not math.isnan(need):
+        held = tr.day_course("mouse", table=tables, arms={"none": []}, step="10 min",
+                             opening_after=("20 min", need))
+        supp = one_dose_summary(held).set_index("hours_after_dose")["burst_suppression"]
+        assert (supp >= 0.5).all(), supp
     assert isinstance(tr.plot_day_course(day), Figure)
 
 
 @pytest.mark.slow
 @pytest.mark.validation
 @pytest.mark.parametrize(("case", "kwargs", "bound"), [
-    ("calibrated kinetics, NMDA drive x4, 10 uM for 60 s",
+    ("literature kinetics, NMDA drive x4, 10 uM for 60 s",
      dict(ketamine="10 uM", duration="60 s", overrides=DRIVE), 0.05),
-    ("kinetics x 100, quiet, 10 uM for 100 s (burst -> silent)",
+    ("test kinetics, quiet, 10 uM for 100 s (burst -> silent)",
      dict(ketamine="10 uM", duration="100 s", overrides=FAST), 0.05),
 ])
 def test_reduced_model_follows_the_full_model(tables, case, kwargs, bound):

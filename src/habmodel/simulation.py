@@ -94,7 +94,7 @@ class SimulationResult:
     >>> import habmodel
     >>> result = habmodel.simulate("depressed", n_cells=2, duration="1 s", seed=1)
     >>> len(result.spikes_s), round(float(result.spikes_s[0][0]), 3)  # cell 0's first spike
-    (2, 0.197)
+    (2, 0.248)
     """
 
     condition: str
@@ -206,7 +206,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
     >>> result.mode_fractions()
     {'silent': 0.0, 'tonic': 0.0, 'burst': 1.0}
     >>> result.mean("bursts_per_s")
-    3.5
+    3.0
     """
     n_cells = check_int("n_cells", n_cells, 1, MAX_CELLS)
     seed = check_int("seed", seed, 0, 2**63 - 1)

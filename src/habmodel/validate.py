@@ -299,7 +299,7 @@ def _claim9(jitter) -> ClaimResult:
         bool(ok))
 
 
-def run_validation(quick: bool = False, seed: int = DEFAULT_SEED,
+def run_validation(quick: bool = False, seed: int = DEFAULT_SEED, calibration: bool = True,
                    **simulate_options) -> list[ClaimResult]:
     """Run the protocols and judge docs/science.md claims 1-9 (7 on the trapping model).
 
@@ -310,13 +310,17 @@ def run_validation(quick: bool = False, seed: int = DEFAULT_SEED,
         sizes (20 cells x 5 s per condition, 100 jittered cells).
     seed : int
         Seed of the input and of the jitter.
+    calibration : bool
+        Also judge the quantities of :data:`habmodel.calibration.LITERATURE` that have a
+        target range (rows ``C1, C2, ...`` after the claims; docs/calibration.md).
+        They are measured on the built-in cell, without ``simulate_options``.
     **simulate_options
         Passed on to :func:`habmodel.simulate` (e.g. ``dt``, ``method``).
 
     Returns
     -------
     list of ClaimResult
-        In claim order.
+        In claim order, then the calibration rows.
 
     Examples
     --------
@@ -328,9 +332,15 @@ def run_validation(quick: bool = False, seed: int = DEFAULT_SEED,
     condition_values("depressed")  # fail early if the named conditions went away
     tables = _tables(_QUICK if quick else _FULL, seed, simulate_options)
     panel = tables["panel"]
-    return [_claim1(panel), _claim2(panel), _claim3(panel, tables["dose"]), _claim4(panel),
-            _claim5(tables["rebound"]), _claim6(tables["map"]), _claim7(quick),
-            _claim8(panel, tables["map"]), _claim9(tables["jitter"])]
+    results = [_claim1(panel), _claim2(panel), _claim3(panel, tables["dose"]), _claim4(panel),
+               _claim5(tables["rebound"]), _claim6(tables["map"]), _claim7(quick),
+               _claim8(panel, tables["map"]), _claim9(tables["jitter"])]
+    if calibration:
+        from .calibration import calibration_claims, calibration_table
+
+        rows = calibration_claims(calibration_table(quick=quick, seed=seed))
+        results += [ClaimResult(**row) for row in rows]
+    return results
 
 
 def _claim7(quick: bool) -> ClaimResult:
@@ -371,7 +381,7 @@ def reproduces_markdown(results, link: str | None = None) -> str:
     """The short table of the README, "What the model reproduces":
     ``claim | measured | target`` with a check mark or a cross."""
     lines = ["| claim | measured | target | |", "|---|---|---|---|"]
-    for r in results:
+    for r in (r for r in results if str(r.claim).isdigit()):  # claims; calibration: docs
         lines.append(f"| {_label(r, link)} | {_cell(r.measured)} | {_cell(r.target)} | "
                      f"{'✓' if r.passed else '✗ FAIL'} |")
     return "\n".join(lines) + "\n"

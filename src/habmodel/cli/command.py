@@ -10,6 +10,7 @@
     habmodel dose-response --drug ketamine --doses 0.3,1,3,10,30uM --condition depressed \\
         --cells 20 --duration 5s --seed 3 --out DIR
     habmodel validate [--quick] [--out DIR] [--readme README.md]
+    habmodel calibrate [--quick] [--out FILE.csv]
     habmodel figures [--out DIR] [--only NAME ...] [--quick] [--gallery DIR]
     habmodel cache [--info | --clear]
 
@@ -65,6 +66,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all subcommands."""
     from . import cache as cli_cache
+    from . import calibrate as cli_calibrate
     from . import experiments as cli_experiments
 
     parser = _Parser(prog=PROG, description="A Brian2 model of lateral habenula burst firing.")
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_experiments.add_sweep(sub)
     cli_experiments.add_dose_response(sub)
     cli_experiments.add_validate(sub)
+    cli_calibrate.add_calibrate(sub)
     _add_figures(sub)
     cli_cache.add_cache(sub)
     return parser

@@ -61,7 +61,7 @@ def dose_response(drug: str = "ketamine", doses=None, condition: str = "depresse
     >>> table = experiments.dose_response("ketamine", doses=["0 uM", "10 uM"], n_cells=2,
     ...                                   duration="1 s", seed=1)
     >>> table.groupby("dose_uM")["bursts_per_s"].mean().round(1).to_dict()
-    {0.0: 3.5, 10.0: 0.0}
+    {0.0: 3.0, 10.0: 0.0}
     """
     name = resolve_drug(drug).name
     if name not in DRUGS:

@@ -19,7 +19,7 @@ Nothing here imports Brian2 at import time, nor anything above this layer.
 Every public name of these modules is also a name of this package::
 
     from habmodel.model import PARAMETERS, condition_values
-    condition_values("depressed")["K_o"]   # 2.75 (mM)
+    condition_values("depressed")["K_o"]   # 2.6 (mM)
 """
 
 from . import cell, currents, drive, drugs, equations, inputs, jitter, parameters, parts, units

@@ -26,8 +26,10 @@ _TM = "Traub & Miles 1991, as in Brian2's COBAHH example [lit]"
 _HM = "Huguenard & McCormick 1992; Destexhe et al. 1996 [lit]"
 _BW = "Brunel & Wang 2001 [lit]"
 _TUNED = "tuned for NMDA-dependent bursting, docs/model.md [assume]"
-_TRAP = ("calibrated: IC50 about 1 uM, block kept for hours in a quiet cell; "
-         "habmodel.trapping [assume]")
+_CAL = ("tuned for NMDA-dependent bursting and claim 9's margin, docs/calibration.md "
+        "[assume]")
+_TRAP = ("Gilling et al. 2009, human GluN1/2A: k_on 0.15e6 /M/s, k_off 0.22 /s at -70 mV, "
+         "delta 0.79; docs/calibration.md [src]")
 _SEC7 = "docs/science.md sec. 7 [assume]"
 
 MEMBRANE = Part(
@@ -95,7 +97,7 @@ I_NaL = g_NaL*(v - E_Na) : amp/meter**2
         _p("g_NaL", "mS/cm2", 0.0045, 0, 1, "Na+ leak conductance (reverses at E_Na)", _SEC7,
            "leak"),
         _p("K_o", "mM", 5.0, 0.5, 20, "perisomatic extracellular K+ (Kir4.1 buffering lowers it)",
-           "Cui et al. 2018 mechanism; values " + _TUNED, "leak"),
+           "Cui et al. 2018 mechanism; values " + _CAL, "leak"),
         _p("K_i", "mM", 140, 50, 200, "intracellular K+", "[lit]", "leak"),
     ))
 
@@ -135,7 +137,7 @@ dr/dt = (1/(1 + exp((v + 75*mV)/(5.5*mV))) - r)
 """,
     currents=("I_h",), states={"r": 0.140}, drug_targets=("h",),
     parameters=(
-        _p("g_h", "mS/cm2", 0.02, 0, 1, "HCN (I_h) conductance", _TUNED, "h"),
+        _p("g_h", "mS/cm2", 0.04, 0, 1, "HCN (I_h) conductance", _CAL, "h"),
         _p("E_h", "mV", -43, -60, 0, "I_h reversal potential",
            "Huguenard & McCormick 1992 [lit]", "h"),
     ))
@@ -153,8 +155,8 @@ NMDA = Part(
     currents=("I_NMDA",), states={"s": 0.0, "x": 0.0}, drug_targets=("NMDA",),
     constants=("pore_load : 1", "pore_delta : 1"), events={"x": "w_glu"},
     parameters=(
-        _p("g_NMDA", "mS/cm2", 2.3, 0, 50, "NMDA conductance at open fraction s = 1",
-           _TUNED, "nmda"),
+        _p("g_NMDA", "mS/cm2", 2.2, 0, 50, "NMDA conductance at open fraction s = 1",
+           _CAL, "nmda"),
         _p("nu_glu", "Hz", 120, 0, 5000, "rate of Poisson glutamate events onto the NMDA (and "
            "AMPA) receptors", _TUNED, "nmda"),
         _p("w_glu", "1", 0.01, 0, 10, "increment of the NMDA gating x per glutamate event",
@@ -206,10 +208,11 @@ LHB_PARTS = (MEMBRANE, NA_K, M_CURRENT, LEAK, T_CURRENT, H_CURRENT, NMDA, AMPA, 
 # or closed-blocked, i.e. trapped (s_trap). Glutamate opens closed channels and reopens
 # trapped ones at the same rate alpha_NMDA*x; open and open-blocked channels close at the
 # same rate 1/tau_NMDA_decay (a blocked channel closes around the drug: trapping).
-# Ketamine enters only an open channel, at k_on_ket per uM times the fraction of open pores
-# free of Mg2+ (ket_Mg_competition = 1), and leaves only an open-blocked channel, at
-# k_off_ket*exp(v/V_off_ket). Tonically open channels (s_tonic) never close, so they are
-# blocked (s_tonic_blk) but never trapped. ket_uM comes from habmodel.model.drugs.
+# Ketamine enters only an open channel, at k_on_ket per uM times 1 - c + c*B_Mg(v)
+# (c = ket_Mg_competition: Mg2+ in the pore keeps most ketamine out), and leaves only an
+# open-blocked channel, at k_off_ket*exp(v/V_off_ket). Tonically open channels (s_tonic)
+# never close, so they are blocked (s_tonic_blk) but never trapped. ket_uM comes from
+# habmodel.model.drugs.
 
 NMDA_TRAPPING = Part(
     "NMDA", NMDA.title,
@@ -232,14 +235,15 @@ ket_unblock_rate = k_off_ket*exp(v/V_off_ket) : hertz
 """,
     states={"s_blk": 0.0, "s_trap": 0.0, "s_tonic_blk": 0.0}, constants=("ket_uM : 1",),
     parameters=(
-        _p("k_on_ket", "Hz", 0.0025, 0, 1e4, "ketamine block rate of an open, Mg2+-free NMDA "
+        _p("k_on_ket", "Hz", 0.15, 0, 1e4, "ketamine block rate of an open, Mg2+-free NMDA "
            "channel per uM of ketamine (Hz/uM)", _TRAP, "trapping"),
-        _p("k_off_ket", "Hz", 0.001, 0, 1e4, "ketamine unblock rate of an open-blocked NMDA "
-           "channel at 0 mV (trapped channels must reopen first)", _TRAP, "trapping"),
-        _p("V_off_ket", "mV", 33, 5, 1e4, "depolarisation per e-fold rise of the unblock rate "
-           "(RT/(delta F): 33 mV is delta = 0.8 at 34 C)", "delta = 0.8 [assume]; " + _TRAP,
+        _p("k_off_ket", "Hz", 1.78, 0, 1e4, "ketamine unblock rate of an open-blocked NMDA "
+           "channel at 0 mV (0.22 Hz at -70 mV; trapped channels must reopen first)", _TRAP,
            "trapping"),
-        _p("ket_Mg_competition", "1", 1.0, 0, 1, "1: ketamine enters only open pores free of "
-           "Mg2+ (block rate x B_Mg(V)); 0: Mg2+ does not compete", "Mg2+ raises the ketamine "
-           "IC50, Kotermanski & Johnson 2009 [assume]", "trapping"),
+        _p("V_off_ket", "mV", 33.5, 5, 1e4, "depolarisation per e-fold rise of the unblock "
+           "rate (RT/(delta F): 33.5 mV is delta = 0.79 at 34 C)", _TRAP, "trapping"),
+        _p("ket_Mg_competition", "1", 0.85, 0, 1, "fraction of the Mg2+-occupied open pores "
+           "that ketamine cannot enter (block rate x (1 - c + c B_Mg(V))); 1: full "
+           "competition, 0: none", "0.85: Mg2+ raises the IC50 5x at -66 mV and the IC50 "
+           "rises with depolarisation; docs/calibration.md [assume]", "trapping"),
     ))

@@ -19,9 +19,9 @@ of this project (documented in ``docs/model.md``).
 >>> PARAMETERS["K_o"].default, PARAMETERS["K_o"].unit
 (5.0, 'mM')
 >>> dict(CONDITIONS["depressed"])
-{'K_o': 2.75}
+{'K_o': 2.6}
 >>> condition_values("depressed")["K_o"]
-2.75
+2.6
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ CONDITIONS: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyTy
         # E_K falls by 16 mV and the cell hyperpolarises (Cui et al. 2018). The gap
         # between the two is chosen so that +-20 % conductance jitter keeps control
         # cells out of the burst band at every ketamine dose (docs/model.md).
-        "depressed": MappingProxyType({"K_o": 2.75}),
+        "depressed": MappingProxyType({"K_o": 2.6}),
     }
 )
 
@@ -90,7 +90,7 @@ CONDITIONS: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyTy
 CONDITION_DOCS = MappingProxyType(
     {
         "control": "normal perisomatic K+ ([K+]o = 5 mM, E_K = -88 mV): tonic firing",
-        "depressed": "Kir4.1 up-regulated, perisomatic [K+]o = 2.75 mM (E_K = -104 mV): "
+        "depressed": "Kir4.1 up-regulated, perisomatic [K+]o = 2.6 mM (E_K = -105.5 mV): "
         "NMDA-dependent rhythmic bursting",
     }
 )

@@ -25,37 +25,23 @@ steady-state block ``B = K/(K + IC50(V))``, ``IC50(V) = k_off(V)/(k_on m(V))``,
 does not depend on how often channels open (:func:`ic50_at`): activity sets how
 *fast* the block comes and goes, not how deep it is.
 
-**Calibrated rates** (:mod:`habmodel.model.parameters`, group ``trapping``; rates of
-the coarse gating variable ``s``, not single-channel rates): ``k_on_ket``
-2.5e-3 /s per uM, ``k_off_ket`` 1e-3 /s at 0 mV, ``V_off_ket`` 33 mV
-(electrical distance 0.8 at 34 C), ``ket_Mg_competition`` 1. Calibration
-targets: a steady-state IC50 in the low-uM range (docs/science.md sec. 3: about 1 uM
-at the pore, IC50 rising with Mg2+) and a block kept for hours by a quiet cell.
-Measured (default seed, 6 cells x 5 s per block level):
+**Rates** (:mod:`habmodel.model.parameters`, group ``trapping``; rates of the coarse
+gating variable ``s``): the literature's (Gilling et al. 2009): ``k_on_ket`` 0.15 /s per
+uM, ``k_off_ket`` 1.78 /s at 0 mV (0.22 /s at -70 mV), ``V_off_ket`` 33.5 mV (delta
+0.79 at 34 C), and ``ket_Mg_competition`` 0.85 [assume], so that Mg2+ raises the IC50 5x
+at -66 mV and the IC50 rises with depolarisation. IC50 at fixed voltage: 1.5 uM at
+-70 mV without Mg2+, 8.4 uM at -66 mV in 1 mM Mg2+; in the spiking depressed cell about
+7 uM. Block develops within seconds at 10 uM and, after washout, a quiet cell loses
+half of it in about half a minute (an open channel keeps ketamine 4.5 s), a stimulated
+one in a few seconds. docs/calibration.md has the comparison with the literature.
 
-* IC50 at fixed voltage: 0.96 uM at -66 mV in 1 mM Mg2+, 0.51 uM at 0 mV;
-  0.054 uM at -66 mV without Mg2+ (about 6x below the 0.3-0.5 uM reported there:
-  here Mg2+ competition accounts for all of the Mg2+ effect, 18x at -66 mV);
-* steady-state IC50 in the spiking depressed cell (:func:`steady_state_ic50`):
-  1.3 uM quiet, 0.9 uM with NMDA drive x4, 0.7 uM with +30 pA;
-* unblocking time constant of a quiet, blocked (silent) depressed cell:
-  ``1/(k_off p_exit)`` = about 27 h (``p_exit`` 0.0102); half of a 63 % block is
-  lost in 17 h quiet, 3.9 h with NMDA drive x4, 8.9 h with +30 pA
-  (:func:`washout`);
-* use-dependence (:func:`use_dependence`, 10 uM): onset 1.1e-4 /s quiet,
-  3.3e-4 /s with drive x2 or +30 pA, 1.2e-3 /s with drive x4.
-
-What the model says about "one dose for a day": trapped block lasts a day only
-if much of it got in, and at the same activity the product of the block that
-gets in and the time it stays is bounded by about (drug exposure)/IC50 (both
-rates scale with the same open probability). The model's bursting depressed
-cell lets ketamine in only 1.5x faster than the silent one (``p_entry`` 0.0047
-vs 0.0031) and keeps bursting until about half its NMDA channels are blocked.
-So one mouse dose (10 mg/kg i.p., brain peak 12 uM) blocks 18 % of the
-channels in a quiet cell and 61 % if the LHb is stimulated while the drug is
-present (bursts then suppressed by >= 80 % from 0.3 to 4.5 h and by 44 % at 12 h);
-the human dose (peak 0.78 uM, below the IC50) blocks at most 20 % and does
-not suppress bursting (:func:`day_course`).
+What the model says about "one dose for a day" (:mod:`habmodel.trapping.oneday`): with
+these rates it does not happen. At a fixed channel opening the block that gets in times
+the time it stays is at most (drug exposure)/IC50, 0.73 h for one mouse dose; a day at
+half block needs about 12 h. :func:`habmodel.trapping.oneday.required_opening_after`
+gives the condition under which it would: the channels of the cell left alone must open
+1e-5 to 1e-4 times as often from 20 min after the dose on (the ``opening_after``
+hypothesis of :func:`reduced_block`).
 
 **Hours of model time: the reduced model.** The blocked fraction ``B = s_blk +
 s_trap`` changes over minutes to days; firing and gating change over
@@ -74,14 +60,10 @@ equation over hours with the drug concentration from
 :mod:`habmodel.trapping.pharmacokinetics` and a schedule of stimulation, and reads the
 firing (bursts/s, ...) off the same table. :func:`validate_reduced_model`
 compares it with the full simulation over a window short enough to run in
-full. Error (8 cells, tables measured on other inputs, block sampled every
-5 s): with the calibrated rates over 120 s (10 uM quiet, with drive x4 and with
-+30 pA; washout from 0.8 with drive x4) the change of the block differs by
-0.3-0.9 % and the block by at most 0.0012; with the kinetics 100x faster over
-200 s (onset at 3 and 10 uM through the burst-to-silent switch, washout from
-0.9 quiet and driven: the block travels 0.17-0.76) by 0.1-3.8 % and at most
-0.017. Faster kinetics leave less time-scale separation, so the error at the
-calibrated rates is expected to be the smaller one, as measured. Not covered:
+full. Error bounds are kept by ``tests/test_trapping.py`` (the literature rates with
+NMDA drive x4 over 60 s, and fast test rates through the burst-to-silent switch over
+100 s: the change of the block within 5 %); measured before the literature rates, at
+slower rates, the error was 0.1-3.8 %. Not covered:
 the tonic NMDA component (``s_tonic``; 0 by default), a firing mode that depends
 on history at a given block (each window starts from the same initial state),
 and differences between cells (the table is a population mean).
@@ -104,6 +86,7 @@ from .full import (
     steady_state_curve,
     steady_state_ic50,
 )
+from .oneday import exposure_bound, one_dose_summary, required_opening_after
 from .plots import plot_day_course, plot_use_dependence, plot_validation, plot_washout
 from .protocols import day_course, trapping_claim, use_dependence, washout, washout_summary
 from .reduced import reduced_block, reduced_model_error, validate_reduced_model
@@ -115,4 +98,5 @@ __all__ = [
     "steady_state_ic50", "reduced_block", "validate_reduced_model", "reduced_model_error",
     "use_dependence", "washout", "washout_summary", "day_course", "trapping_claim",
     "plot_use_dependence", "plot_validation", "plot_washout", "plot_day_course",
+    "one_dose_summary", "required_opening_after", "exposure_bound",
 ]

@@ -74,9 +74,21 @@ def _schedule(schedule, arms: list[str], total_s: float) -> list[tuple[float, fl
     return out
 
 
+def _opening(opening_after) -> tuple[float, float]:
+    """``(start_s, factor)`` of the ``opening_after`` hypothesis (``(inf, 1)`` when off)."""
+    if opening_after is None:
+        return math.inf, 1.0
+    if not (isinstance(opening_after, (tuple, list)) and len(opening_after) == 2):
+        raise ValueError(f"opening_after: expected (time, factor), got {opening_after!r}")
+    factor = _fraction(opening_after[1], "opening_after factor")
+    if factor <= 0:
+        raise ValueError("opening_after factor: expected a fraction in (0, 1], got 0")
+    return _seconds(opening_after[0], "opening_after time", positive=False), factor
+
+
 def reduced_block(table: pd.DataFrame, concentration, duration="24 h", *, initial_block=0.0,
                   schedule=None, readout: str | None = None, step="5 min",
-                  overrides=None) -> pd.DataFrame:
+                  overrides=None, opening_after=None) -> pd.DataFrame:
     """Blocked fraction over hours by the reduced model, with the firing it implies.
 
     Parameters
@@ -100,6 +112,14 @@ def reduced_block(table: pd.DataFrame, concentration, duration="24 h", *, initia
         first arm): "how would the cell fire now, left alone".
     overrides : dict, optional
         ``k_on_ket`` / ``k_off_ket`` (and other parameters) for the rates.
+    opening_after : (time, factor), optional
+        A hypothesis, not part of the simulated cell (default: off). In the
+        simulated cell NMDA channels open at the rate its glutamate input sets,
+        drug or no drug. ``("30 min", 1e-3)`` scales the entry and exit rates of
+        the first arm (the cell left alone) by ``factor`` from ``time`` on: its
+        channels open ``factor`` times as often from then on.
+        :func:`habmodel.trapping.oneday.required_opening_after` finds the factor at
+        which one dose acts for a day.
 
     Returns
     -------
@@ -115,6 +135,7 @@ def reduced_block(table: pd.DataFrame, concentration, duration="24 h", *, initia
     total = _seconds(duration, "duration")
     dt = _seconds(step, "step")
     b0 = _fraction(initial_block, "initial_block")
+    t_after, f_after = _opening(opening_after)
     conc, breaks = _concentration_function(concentration)
     segments = _schedule(schedule, arms, total)
     k_on, k_off = _table_rates(table, overrides)
@@ -125,7 +146,7 @@ def reduced_block(table: pd.DataFrame, concentration, duration="24 h", *, initia
                        t["p_exit"].to_numpy(float))
     pieces = []
     for start, stop, arm in segments:
-        cuts = sorted({start, stop, *(b for b in breaks if start < b < stop)})
+        cuts = sorted({start, stop, *(b for b in [*breaks, t_after] if start < b < stop)})
         pieces += [(a, b, arm) for a, b in zip(cuts, cuts[1:], strict=False)]
     n_out = int(math.floor(total / dt + 1e-9)) + 1
     t_out = np.arange(n_out) * dt
@@ -134,6 +155,8 @@ def reduced_block(table: pd.DataFrame, concentration, duration="24 h", *, initia
     b = b0
     for a, z, arm in pieces:
         grid, p_in, p_out = curves[arm]
+        if arm == arms[0] and a >= t_after:
+            p_in, p_out = p_in * f_after, p_out * f_after
 
         def rhs(t, y, grid=grid, p_in=p_in, p_out=p_out):
             x = min(max(y[0], 0.0), 1.0)
