@@ -351,15 +351,13 @@ def test_one_dose_does_not_last_a_day_with_the_literature_rates(tables):
     assert (late < 0.05).all(), late
     bound = exposure_bound(tables, "mouse")
     assert bound["bound_h"] < 12 and bound["tau_h"] < 1, bound
-    need = required_opening_after(tables, "mouse", after="20 min")
-    # nan: on this coarse table not even a 1e-9 opening keeps half the bursts suppressed;
-    # either way, no opening within a factor 100 of the model's input does
-    assert math.isnan(need) or 0 < need < 1e-2, need
-    if not math.isnan(need):
-        held = tr.day_course("mouse", table=tables, arms={"none": []}, step="10 min",
-                             opening_after=("20 min", need))
-        supp = one_dose_summary(held).set_index("hours_after_dose")["burst_suppression"]
-        assert (supp >= 0.5).all(), supp
+    # from 10 min on (near the brain peak; claim 7 reports 20 min on its own table)
+    need = required_opening_after(tables, "mouse", after="10 min")
+    assert 0 < need < 1e-2, need
+    held = tr.day_course("mouse", table=tables, arms={"none": []}, step="10 min",
+                         opening_after=("10 min", need))
+    supp = one_dose_summary(held).set_index("hours_after_dose")["burst_suppression"]
+    assert (supp >= 0.5).all(), supp
     assert isinstance(tr.plot_day_course(day), Figure)
 
 

@@ -338,7 +338,8 @@ def run_validation(quick: bool = False, seed: int = DEFAULT_SEED, calibration: b
     if calibration:
         from .calibration import calibration_claims, calibration_table
 
-        rows = calibration_claims(calibration_table(quick=quick, seed=seed))
+        jitter = tables["jitter"] if not simulate_options else None  # the built-in cell's
+        rows = calibration_claims(calibration_table(quick=quick, seed=seed, jitter_table=jitter))
         results += [ClaimResult(**row) for row in rows]
     return results
 
