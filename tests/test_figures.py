@@ -23,7 +23,8 @@ from habmodel.plotting import style
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "make_figures.py"
 #: The teaching figures issue 4 and 6 ask for (the script may make more).
-REQUIRED = ("traces", "panel", "dose_response", "rebound", "mode_map", "jitter", "curves")
+REQUIRED = ("traces", "panel", "dose_response", "rebound", "mode_map", "jitter", "curves",
+            "circuit", "circuit_dopamine")
 #: Figures computed from the model equations alone (no simulation, no seed).
 NO_SIMULATION = ("curves", "nmda_slope")
 CRITERIA = analysis.DEFAULT_CRITERIA.describe()

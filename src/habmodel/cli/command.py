@@ -11,6 +11,7 @@
         --cells 20 --duration 5s --seed 3 --out DIR
     habmodel validate [--quick] [--out DIR] [--readme README.md]
     habmodel calibrate [--quick] [--out FILE.csv]
+    habmodel circuit --condition depressed --drug ketamine=1uM --out DIR
     habmodel figures [--out DIR] [--only NAME ...] [--quick] [--gallery DIR]
     habmodel cache [--info | --clear]
 
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all subcommands."""
     from . import cache as cli_cache
     from . import calibrate as cli_calibrate
+    from . import circuit as cli_circuit
     from . import experiments as cli_experiments
 
     parser = _Parser(prog=PROG, description="A Brian2 model of lateral habenula burst firing.")
@@ -78,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_experiments.add_dose_response(sub)
     cli_experiments.add_validate(sub)
     cli_calibrate.add_calibrate(sub)
+    cli_circuit.add_circuit(sub)
     _add_figures(sub)
     cli_cache.add_cache(sub)
     return parser

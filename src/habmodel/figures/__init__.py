@@ -37,7 +37,8 @@ from .panels import FIGURES, FULL, QUICK, SEED, _criteria
 DPI = 300
 GALLERY_DPI = 60
 #: Figures shown in the README's gallery (``--gallery DIR``).
-GALLERY = ("traces", "nmda_slope", "panel", "dose_response", "mode_map", "curves")
+GALLERY = ("traces", "nmda_slope", "panel", "dose_response", "mode_map", "curves", "circuit",
+           "circuit_dopamine")
 
 VALIDATION = "validation"
 

@@ -47,6 +47,8 @@ class Sizes:
     trap_cells: int = 4
     trap_window: str = "4 s"
     trap_blocks: tuple = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+    circuit_cells: int = 100
+    circuit_s: float = 5.0
 
 
 FULL = Sizes(
@@ -62,7 +64,8 @@ QUICK = Sizes(
     doses_uM=(0.0, 0.3, 0.5, 1.0, 2.0, 10.0), rebound_cells=2, rebound_pA=(-10.0, -20.0),
     rebound_ms=(500.0,), map_k_o=(2.5, 3.0, 3.5, 4.0, 5.0), map_g=(0.0, 1.0, 2.3, 3.5),
     map_s=1.5, jitter_cells=8, jitter_s=1.5, jitter_doses_uM=(1.0, 10.0),
-    trap_cells=2, trap_window="2 s", trap_blocks=(0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.0))
+    trap_cells=2, trap_window="2 s", trap_blocks=(0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.0),
+    circuit_cells=15, circuit_s=1.0)
 
 #: Ketamine doses of the firing-mode map (uM).
 MAP_DOSES_UM = (0.0, 1.0, 3.0, 10.0)
@@ -323,6 +326,56 @@ def fig_day_course(sizes: Sizes):
                  f"{SEED}. {_trapping_caption()}. {_criteria()}.")
 
 
+@functools.lru_cache(maxsize=2)
+def _circuit(sizes: Sizes):
+    """The standard circuit comparison, simulated once for both circuit figures."""
+    from habmodel import circuit
+
+    params = circuit.DEFAULT_CIRCUIT.with_(n_rmtg=sizes.circuit_cells, n_vta=sizes.circuit_cells)
+    return circuit.run_circuit(n_lhb=sizes.circuit_cells, duration=sizes.circuit_s * second,
+                               seed=SEED, params=params)
+
+
+def _circuit_caption(sizes: Sizes) -> str:
+    n = sizes.circuit_cells
+    return (f"{n} LHb cells (+-20 % jitter, fast engine) per arm, {n} RMTg (integrate-and-fire, "
+            f"AMPA + NMDA, facilitating) and {n} VTA dopamine cells (Izhikevich pacemakers), "
+            f"{sizes.circuit_s:g} s after a 1 s settling period, seed {SEED}; habmodel.circuit, "
+            "parameters and their sources in docs/circuit.md. The drugs act in the LHb only. "
+            f"{_conditions()}. {_criteria()}.")
+
+
+def fig_circuit(sizes: Sizes):
+    """Rasters of LHb, RMTg and VTA (LHb bursts marked) and the dopamine readout."""
+    from ..plotting.circuit import plot_circuit
+
+    result = _circuit(sizes)
+    arms = ["control", "depressed", "depressed, rate-matched tonic", "depressed + ketamine 10 uM"]
+    fig = plot_circuit(result.spikes, result.da_t_s, result.da_nM, arms=arms,
+                       window=(0.0, min(2.0, sizes.circuit_s)))
+    return fig, ("The LHb -> RMTg -> VTA circuit: control, depressed, the depressed LHb's spike "
+                 "counts replayed as tonic trains (rate-matched control) and depressed + "
+                 "ketamine 10 uM. Top, rasters (30 cells each; LHb spikes in bursts "
+                 "highlighted); bottom, dopamine (release per spike, first-order reuptake). "
+                 f"{_circuit_caption(sizes)}")
+
+
+def fig_circuit_dopamine(sizes: Sizes):
+    """Rates per population and mean dopamine per condition and ketamine dose."""
+    from habmodel import circuit
+
+    from ..plotting.circuit import plot_dopamine_by_arm
+
+    result = _circuit(sizes)
+    dose = circuit.ketamine_dose_response(result)
+    fig = plot_dopamine_by_arm(result.summary)
+    return fig, ("Mean rate of the LHb, RMTg and VTA populations and mean dopamine per arm: "
+                 "the bursting depressed LHb drives the RMTg and slows dopamine neurons, the "
+                 "rate-matched tonic LHb much less; ketamine (0.3-10 uM) and mibefradil 2 uM "
+                 "restore dopamine. Ketamine dose restoring half of the VTA rate: "
+                 f"{dose['half_restoring_uM']:.2g} uM. {_circuit_caption(sizes)}")
+
+
 FIGURES = {
     "traces": fig_traces,
     "panel": fig_panel,
@@ -335,4 +388,6 @@ FIGURES = {
     "use_dependence": fig_use_dependence,
     "washout": fig_washout,
     "day_course": fig_day_course,
+    "circuit": fig_circuit,
+    "circuit_dopamine": fig_circuit_dopamine,
 }

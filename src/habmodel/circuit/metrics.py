@@ -1,0 +1,104 @@
+"""Per-population readouts of the circuit: rates, bursts, pauses, dopamine, synchrony."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..analysis import BurstCriteria, detect_bursts
+
+__all__ = ["DA_BURSTS", "population_summary", "pause_after", "lhb_synchrony"]
+
+#: Dopamine-neuron bursts (Grace & Bunney 1984): start at an interval <= 80 ms, end at one
+#: > 160 ms; approximated here by runs of intervals <= 80 ms (no silence required before).
+DA_BURSTS = BurstCriteria(max_isi=0.08, min_spikes=2, min_preburst_silence=None)
+
+
+def _burst_fraction(trains, criteria) -> float:
+    n = sum(len(t) for t in trains)
+    if n == 0:
+        return math.nan
+    inside = 0
+    for t in trains:
+        for a, b in detect_bursts(np.asarray(t, float), criteria):
+            inside += b - a
+    return inside / n
+
+
+def population_summary(pops: dict, duration_s: float, da_nM) -> list[dict]:
+    """One row per population: ``population, n_cells, rate_hz, burst_fraction`` (LHb and
+    RMTg: habmodel's LTS-burst criteria; VTA: :data:`DA_BURSTS`) and, for VTA,
+    ``dopamine_nM`` (mean of the readout); for LHb the synchrony measures of
+    :func:`lhb_synchrony`. (The dopamine pause needs a synchronous LHb volley:
+    :func:`habmodel.circuit.volley_pause`.)"""
+    rows = []
+    for pop, trains in pops.items():
+        rate = sum(len(t) for t in trains) / max(1, len(trains)) / duration_s
+        crit = DA_BURSTS if pop == "VTA" else BurstCriteria()
+        row = {"population": pop, "n_cells": len(trains), "rate_hz": rate,
+               "burst_fraction": _burst_fraction(trains, crit),
+               "dopamine_nM": math.nan, "lhb_corr": math.nan, "lhb_theta_fraction": math.nan}
+        if pop == "VTA":
+            row["dopamine_nM"] = float(np.mean(da_nM)) if len(da_nM) else math.nan
+        if pop == "LHb":
+            row.update(lhb_synchrony(trains, duration_s))
+        rows.append(row)
+    return rows
+
+
+def pause_after(onsets, vta, window_s: float = 0.4, bin_s: float = 0.01) -> dict:
+    """Dopamine pause after events at ``onsets`` (s): the VTA population rate (``vta``, spike
+    times per cell) around each onset, averaged over onsets. The pause is how long the rate
+    stays below half of its mean in the 100 ms before the onsets (``pause_ms``; 0 if it never
+    falls that low, nan without onsets or without firing before them); also
+    ``baseline_hz`` and ``rebound_hz`` (the highest rate in the window after the pause)."""
+    onsets = np.asarray(onsets, float)
+    nan = {"pause_ms": math.nan, "baseline_hz": math.nan, "rebound_hz": math.nan}
+    if onsets.size == 0 or not len(vta):
+        return nan
+    spikes = np.sort(np.concatenate([np.asarray(t, float) for t in vta]))
+    edges = np.arange(-0.1, window_s + bin_s / 2, bin_s)
+    hist = np.zeros(len(edges) - 1)
+    for o in onsets:
+        lo, hi = np.searchsorted(spikes, [o - 0.1, o + window_s])
+        hist += np.histogram(spikes[lo:hi] - o, edges)[0]
+    rate = hist / (onsets.size * bin_s * len(vta))
+    centers = 0.5 * (edges[:-1] + edges[1:])
+    base = float(rate[centers < 0].mean())
+    if base <= 0:
+        return nan
+    after = rate[centers >= 0]
+    below = after < 0.5 * base
+    if not below.any():
+        return {"pause_ms": 0.0, "baseline_hz": base, "rebound_hz": float(after.max())}
+    start = int(np.argmax(below))
+    end = start + (int(np.argmin(below[start:])) if not below[start:].all() else len(below) - start)
+    return {"pause_ms": float((end - start) * bin_s * 1e3), "baseline_hz": base,
+            "rebound_hz": float(after[end:].max()) if end < len(after) else math.nan}
+
+
+def lhb_synchrony(trains, duration_s: float, bin_s: float = 0.025) -> dict:
+    """LHb population synchrony: ``lhb_corr``, the mean pairwise Pearson correlation of
+    spike counts in ``bin_s`` bins (cells that fire), and ``lhb_theta_fraction``, the share
+    of the population-rate power spectrum (1-50 Hz, 5 ms bins) in the theta band (4-8 Hz)."""
+    from scipy.signal import welch
+
+    edges = np.arange(0.0, duration_s + bin_s / 2, bin_s)
+    counts = np.array([np.histogram(t, edges)[0] for t in trains], float)
+    active = counts[counts.std(axis=1) > 0]
+    corr = math.nan
+    if len(active) >= 2:
+        c = np.corrcoef(active)
+        corr = float(c[np.triu_indices(len(active), 1)].mean())
+    fine = np.arange(0.0, duration_s + 0.0025, 0.005)
+    pop = np.histogram(np.concatenate([np.asarray(t, float) for t in trains]) if trains else [],
+                       fine)[0].astype(float)
+    theta = math.nan
+    if pop.sum() > 0 and len(pop) > 64:
+        f, pxx = welch(pop - pop.mean(), fs=200.0, nperseg=min(len(pop), 400))
+        band = (f >= 1) & (f <= 50)
+        total = pxx[band].sum()
+        if total > 0:
+            theta = float(pxx[(f >= 4) & (f <= 8)].sum() / total)
+    return {"lhb_corr": corr, "lhb_theta_fraction": theta}

@@ -1,0 +1,334 @@
+"""The downstream circuit in Brian2: LHb spike trains -> RMTg GABA neurons -> VTA dopamine neurons.
+
+Everything here is plain Brian2 (``SpikeGeneratorGroup``, ``NeuronGroup``, ``Synapses``,
+``SpikeMonitor``, an explicit ``Network``): notebook 08 builds the same objects step
+by step. No global state is touched: Brian2's random generator is not used (the
+connectivity and the cell-to-cell differences come from a NumPy generator keyed by
+the seed), and the code-generation target (NumPy) is set on each object, not in ``prefs``.
+
+Several circuits (conditions) can run in one ``Network``: each has its own LHb trains,
+RMTg and VTA cells, and connections only within itself, so a whole comparison costs one
+run (:func:`run_downstream`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+import numpy as np
+
+__all__ = ["CircuitParameters", "DEFAULT_CIRCUIT", "run_downstream", "connect", "dopamine_readout"]
+
+
+@dataclass(frozen=True)
+class CircuitParameters:
+    """Parameters of the downstream circuit (plain floats, units in the names).
+
+    Sources and assumptions: docs/circuit.md. RMTg neurons are conductance-based
+    leaky integrate-and-fire cells; VTA dopamine neurons are Izhikevich (2003)
+    model neurons with a pacemaker bias; LHb -> RMTg synapses have AMPA and NMDA
+    (Jahr-Stevens Mg2+ block) components and Tsodyks-Markram short-term
+    facilitation; RMTg -> VTA synapses are GABA-A.
+    """
+
+    n_rmtg: int = 100
+    n_vta: int = 100
+    k_lhb_rmtg: int = 10  # LHb inputs per RMTg cell (fixed in-degree, random sources)
+    k_rmtg_vta: int = 10  # RMTg inputs per VTA cell
+    k_lhb_vta: int = 10  # LHb inputs per VTA cell (direct; weight 0 by default)
+    # RMTg GABA neuron (LIF)
+    rmtg_C_pF: float = 100.0
+    rmtg_gL_nS: float = 5.0
+    rmtg_EL_mV: float = -65.0
+    rmtg_Vth_mV: float = -50.0
+    rmtg_Vreset_mV: float = -60.0
+    rmtg_refractory_ms: float = 2.0
+    rmtg_bias_pA: float = 50.0  # mean bias current (spontaneous firing)
+    rmtg_bias_spread: float = 0.1  # bias uniform in mean x [1 - spread, 1 + spread]
+    # LHb -> RMTg synapse
+    w_ampa_nS: float = 2.0  # a lone tonic spike stays well under threshold (burst coding)
+    w_nmda_nS: float = 1.0  # NMDA conductance per unit of the postsynaptic gating
+    tau_ampa_ms: float = 5.0
+    tau_nmda_rise_ms: float = 2.0
+    tau_nmda_decay_ms: float = 100.0
+    alpha_nmda_per_ms: float = 0.5
+    mg_mM: float = 1.0
+    U_facil: float = 0.05  # Tsodyks-Markram utilisation (facilitating synapse)
+    tau_facil_ms: float = 50.0
+    tau_rec_ms: float = 50.0
+    # VTA dopamine neuron (Izhikevich 2003 form; v and u in mV)
+    vta_a: float = 0.01
+    vta_b: float = 0.2
+    vta_c_mV: float = -65.0
+    vta_d_mV: float = 16.0
+    vta_bias_mV: float = 4.5  # pacemaker drive (mV/ms in Izhikevich's units)
+    vta_bias_spread: float = 0.05
+    # RMTg -> VTA and LHb -> VTA
+    w_gaba: float = 2.5  # dimensionless conductance step (Izhikevich units)
+    tau_gaba_ms: float = 8.0
+    E_gaba_mV: float = -75.0
+    w_lhb_vta: float = 0.0  # direct LHb -> VTA excitation (dimensionless step)
+    tau_exc_ms: float = 5.0
+    E_exc_mV: float = 0.0
+    # background synaptic noise onto VTA cells (independent Poisson trains, one excitatory
+    # and one inhibitory source per cell): irregular pacemaking instead of a clock
+    vta_bg_hz: float = 100.0
+    w_bg: float = 0.05
+    # dopamine release readout
+    da_per_spike_nM: float = 10.0  # release per DA spike, per neuron-averaged population
+    tau_da_ms: float = 200.0  # clearance (reuptake) time constant
+    dt_ms: float = 0.1  # rates agree with 0.05 ms within 0.05 Hz (docs/circuit.md)
+
+    def with_(self, **changes) -> CircuitParameters:
+        """A copy with ``changes`` (names of the fields); unknown names are refused."""
+        known = {f.name for f in fields(self)}
+        bad = sorted(set(changes) - known)
+        if bad:
+            raise ValueError(f"circuit parameters: unknown {', '.join(map(repr, bad))} "
+                             f"(known: {', '.join(sorted(known))})")
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT_CIRCUIT = CircuitParameters()
+
+#: Simulated before the LHb trains start (s): the RMTg and VTA cells settle, and the VTA
+#: pacemakers, started at random points of their cycle, drift apart. Not recorded.
+SETTLE_S = 1.0
+
+
+def connect(rng: np.random.Generator, n_pre: int, n_post: int, k: int):
+    """Random connectivity with fixed in-degree: each target gets ``min(k, n_pre)``
+    distinct sources. Returns ``(i, j)`` index arrays (sources, targets)."""
+    k = min(int(k), n_pre)
+    i = np.concatenate([rng.choice(n_pre, size=k, replace=False) for _ in range(n_post)]) \
+        if k > 0 else np.zeros(0, np.int64)
+    j = np.repeat(np.arange(n_post), k)
+    return i.astype(np.int64), j.astype(np.int64)
+
+
+_RMTG = """
+dv/dt = (gL*(EL - v) + g_a*(E_e - v) + g_n*s_n*B*(E_e - v) + I_bias)/C : volt (unless refractory)
+B = 1/(1 + mg/3.57*exp(-0.062*v/mV)) : 1
+dg_a/dt = -g_a/tau_a : siemens
+ds_n/dt = -s_n/tau_nd + alpha_n*x_n*(1 - s_n) : 1
+dx_n/dt = -x_n/tau_nr : 1
+I_bias : amp
+circuit : integer (constant)
+"""
+
+_VTA = """
+dv/dt = (0.04/mV*v**2 + 5*v + 140*mV - u + bias + g_i*(E_i - v) + g_e*(E_e - v))/ms : volt
+du/dt = a*(b*v - u)/ms : volt
+dg_i/dt = -g_i/tau_i : 1
+dg_e/dt = -g_e/tau_e : 1
+bias : volt
+circuit : integer (constant)
+"""
+
+_STP = """
+w_a : siemens
+w_n : 1
+r : 1
+du_f/dt = (U_f - u_f)/tau_f : 1 (event-driven)
+dx_d/dt = (1 - x_d)/tau_rec : 1 (event-driven)
+"""
+
+_STP_ON_PRE = """
+u_f += U_f*(1 - u_f)
+r = u_f*x_d
+x_d -= r
+g_a_post += w_a*r
+x_n_post += w_n*r
+"""
+
+
+def run_downstream(lhb_trains: list[list[np.ndarray]], duration_s: float, seed: int,
+                   params: CircuitParameters = DEFAULT_CIRCUIT,
+                   nmda_block: list[float] | None = None) -> dict:
+    """Run RMTg and VTA populations driven by LHb spike trains, one circuit per entry.
+
+    Parameters
+    ----------
+    lhb_trains : list (one per circuit) of lists (one per LHb cell) of spike times (s)
+    duration_s : float
+        Simulated time (s); the trains must lie in [0, duration_s).
+    seed : int
+        Seed of the connectivity and of the cell-to-cell differences (the same
+        in every circuit, so the circuits differ only in their LHb input).
+    nmda_block : list of float, optional
+        Per circuit, the fraction of RMTg NMDA conductance left (1: none blocked);
+        for a drug given systemically rather than into the LHb.
+
+    Returns
+    -------
+    dict
+        ``rmtg``, ``vta``: per circuit, a list of spike-time arrays (s) per cell;
+        ``da_t_s`` (time grid) and ``da_nM`` (per circuit, the dopamine readout).
+    """
+    import brian2 as b2
+    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+
+    p = params
+    n_circ = len(lhb_trains)
+    n_lhb = [len(tr) for tr in lhb_trains]
+    rng = np.random.default_rng([int(seed), 0xC1C])
+    dt = p.dt_ms * b2.ms
+    # LHb: one generator for all circuits, cells numbered circuit by circuit
+    offsets = np.r_[0, np.cumsum(n_lhb)]
+    idx, times = [], []
+    for c, trains in enumerate(lhb_trains):
+        for k, t in enumerate(trains):
+            t = np.asarray(t, float)
+            t = t[(t >= 0) & (t < duration_s)]
+            # one spike per time step at most: the generator refuses duplicates
+            t = np.unique(np.round(t / (p.dt_ms * 1e-3)))
+            idx.append(np.full(t.size, offsets[c] + k))
+            times.append(t * p.dt_ms * 1e-3 + SETTLE_S)
+    idx = np.concatenate(idx) if idx else np.zeros(0, int)
+    times = np.concatenate(times) if times else np.zeros(0)
+    lhb = b2.SpikeGeneratorGroup(int(offsets[-1]), idx, times * b2.second, dt=dt, name="lhb",
+                                 codeobj_class=NumpyCodeObject)
+    ns = {"gL": p.rmtg_gL_nS * b2.nS, "EL": p.rmtg_EL_mV * b2.mV, "E_e": 0 * b2.mV,
+          "C": p.rmtg_C_pF * b2.pF, "tau_a": p.tau_ampa_ms * b2.ms,
+          "tau_nd": p.tau_nmda_decay_ms * b2.ms, "tau_nr": p.tau_nmda_rise_ms * b2.ms,
+          "alpha_n": p.alpha_nmda_per_ms / b2.ms, "mg": p.mg_mM,
+          "g_n": p.w_nmda_nS * b2.nS, "Vth": p.rmtg_Vth_mV * b2.mV,
+          "Vr": p.rmtg_Vreset_mV * b2.mV}
+    nr, nv = p.n_rmtg, p.n_vta
+    rmtg = b2.NeuronGroup(n_circ * nr, _RMTG, threshold="v > Vth", reset="v = Vr",
+                          refractory=p.rmtg_refractory_ms * b2.ms, method="euler", dt=dt,
+                          namespace=ns, name="rmtg", codeobj_class=NumpyCodeObject)
+    rmtg.v = p.rmtg_EL_mV * b2.mV
+    spread = 1 + p.rmtg_bias_spread * (2 * rng.random(nr) - 1)
+    rmtg.I_bias = np.tile(p.rmtg_bias_pA * spread, n_circ) * b2.pA
+    rmtg.circuit = np.repeat(np.arange(n_circ), nr)
+    if nmda_block is not None:
+        if len(nmda_block) != n_circ:
+            raise ValueError("nmda_block: expected one value per circuit")
+        # a per-neuron scale on the NMDA gating increment is a block of its conductance
+    vns = {"a": p.vta_a, "b": p.vta_b, "tau_i": p.tau_gaba_ms * b2.ms,
+           "tau_e": p.tau_exc_ms * b2.ms, "E_i": p.E_gaba_mV * b2.mV,
+           "E_e": p.E_exc_mV * b2.mV, "c_reset": p.vta_c_mV * b2.mV, "d_jump": p.vta_d_mV * b2.mV}
+    vta = b2.NeuronGroup(n_circ * nv, _VTA, threshold="v >= 30*mV",
+                         reset="v = c_reset; u += d_jump", method="euler", dt=dt,
+                         namespace=vns, name="vta", codeobj_class=NumpyCodeObject)
+    # desynchronise the pacemakers: a random point of the limit cycle's range, then a
+    # settling period (SETTLE_S) before the LHb trains start and recording begins
+    v0 = -65.0 + 15.0 * rng.random(nv)
+    u0 = p.vta_b * v0 + p.vta_d_mV * rng.random(nv)
+    vta.v = np.tile(v0, n_circ) * b2.mV
+    vta.u = np.tile(u0, n_circ) * b2.mV
+    spread = 1 + p.vta_bias_spread * (2 * rng.random(nv) - 1)
+    vta.bias = np.tile(p.vta_bias_mV * spread, n_circ) * b2.mV
+    vta.circuit = np.repeat(np.arange(n_circ), nv)
+    # connectivity: drawn once, repeated in every circuit
+    stp_ns = {"U_f": p.U_facil, "tau_f": p.tau_facil_ms * b2.ms, "tau_rec": p.tau_rec_ms * b2.ms}
+    objects = [lhb, rmtg, vta]
+    syn_lr = b2.Synapses(lhb, rmtg, _STP, on_pre=_STP_ON_PRE, dt=dt, namespace=stp_ns,
+                         name="lhb_rmtg", codeobj_class=NumpyCodeObject)
+    ii, jj, scale = [], [], []
+    base = np.random.default_rng(rng.integers(2**63))  # the same draw for equal-sized circuits
+    for c in range(n_circ):
+        pre, post = connect(np.random.default_rng(base.bit_generator.seed_seq), n_lhb[c], nr,
+                            p.k_lhb_rmtg)
+        ii.append(offsets[c] + pre)
+        jj.append(c * nr + post)
+        scale.append(np.full(pre.size, 1.0 if nmda_block is None else nmda_block[c]))
+    syn_lr.connect(i=np.concatenate(ii), j=np.concatenate(jj))
+    syn_lr.w_a = p.w_ampa_nS * b2.nS
+    syn_lr.w_n = np.concatenate(scale)
+    syn_lr.u_f = p.U_facil
+    syn_lr.x_d = 1.0
+    objects.append(syn_lr)
+    syn_rv = b2.Synapses(rmtg, vta, "w : 1", on_pre="g_i_post += w", dt=dt,
+                         name="rmtg_vta", codeobj_class=NumpyCodeObject)
+    pre, post = connect(rng, nr, nv, p.k_rmtg_vta)
+    syn_rv.connect(i=np.concatenate([c * nr + pre for c in range(n_circ)]),
+                   j=np.concatenate([c * nv + post for c in range(n_circ)]))
+    syn_rv.w = p.w_gaba
+    objects.append(syn_rv)
+    if p.w_lhb_vta > 0:
+        syn_lv = b2.Synapses(lhb, vta, "w : 1", on_pre="g_e_post += w", dt=dt,
+                             name="lhb_vta", codeobj_class=NumpyCodeObject)
+        ii, jj = [], []
+        seq = np.random.SeedSequence(int(rng.integers(2**63)))
+        for c in range(n_circ):
+            pre, post = connect(np.random.default_rng(seq), n_lhb[c], nv, p.k_lhb_vta)
+            ii.append(offsets[c] + pre)
+            jj.append(c * nv + post)
+        syn_lv.connect(i=np.concatenate(ii), j=np.concatenate(jj))
+        syn_lv.w = p.w_lhb_vta
+        objects.append(syn_lv)
+    if p.vta_bg_hz > 0 and p.w_bg > 0:
+        objects += _background(b2, NumpyCodeObject, rng, n_circ * nv, duration_s, p, dt, vta)
+    mon_r = b2.SpikeMonitor(rmtg, name="rmtg_spikes", codeobj_class=NumpyCodeObject)
+    mon_v = b2.SpikeMonitor(vta, name="vta_spikes", codeobj_class=NumpyCodeObject)
+    net = b2.Network(*objects, mon_r, mon_v)
+    net.run((SETTLE_S + duration_s) * b2.second, namespace={})
+    out = {"rmtg": _split(mon_r, n_circ, nr), "vta": _split(mon_v, n_circ, nv)}
+    full = _split(mon_v, n_circ, nv, start=-SETTLE_S)
+    grid = np.arange(-SETTLE_S, duration_s, 0.005)
+    keep = grid >= -1e-12
+    out["da_t_s"] = grid[keep] - grid[keep][0]
+    out["da_nM"] = [dopamine_readout(trains, grid, p)[keep] for trains in full]
+    return out
+
+
+def _background(b2, code, rng, n: int, duration_s: float, p, dt, vta) -> list:
+    """Independent Poisson excitation and inhibition, one source of each per VTA cell."""
+    total = SETTLE_S + duration_s
+    step = p.dt_ms * 1e-3
+    idx, times = [], []
+    for k in range(2 * n):
+        count = rng.poisson(p.vta_bg_hz * total)
+        t = np.unique(np.floor(rng.random(count) * total / step))
+        idx.append(np.full(t.size, k))
+        times.append(t * step)
+    gen = b2.SpikeGeneratorGroup(2 * n, np.concatenate(idx), np.concatenate(times) * b2.second,
+                                 dt=dt, name="vta_background", codeobj_class=code)
+    exc = b2.Synapses(gen, vta, on_pre=f"g_e_post += {p.w_bg!r}", dt=dt, name="vta_bg_exc",
+                      codeobj_class=code)
+    exc.connect(i=np.arange(n), j=np.arange(n))
+    inh = b2.Synapses(gen, vta, on_pre=f"g_i_post += {p.w_bg!r}", dt=dt, name="vta_bg_inh",
+                      codeobj_class=code)
+    inh.connect(i=np.arange(n, 2 * n), j=np.arange(n))
+    return [gen, exc, inh]
+
+
+def _split(monitor, n_circ: int, n: int, start: float = 0.0) -> list[list[np.ndarray]]:
+    """Spike times (s, from the end of the settling period; from ``start`` on) per circuit
+    and cell."""
+    import brian2 as b2
+
+    i = np.asarray(monitor.i[:], int)
+    t = np.asarray(monitor.t[:] / b2.second, float) - SETTLE_S
+    i, t = i[t >= start], t[t >= start]
+    order = np.argsort(i, kind="stable")
+    i, t = i[order], t[order]
+    bounds = np.searchsorted(i, np.arange(n_circ * n + 1))
+    cells = [np.sort(t[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [cells[c * n:(c + 1) * n] for c in range(n_circ)]
+
+
+def dopamine_readout(trains: list[np.ndarray], grid_s: np.ndarray,
+                     params: CircuitParameters = DEFAULT_CIRCUIT) -> np.ndarray:
+    """Extracellular dopamine (nM) on ``grid_s``: each DA spike releases
+    ``da_per_spike_nM`` (averaged over the population), cleared with time constant
+    ``tau_da_ms`` (first-order reuptake)."""
+    tau = params.tau_da_ms * 1e-3
+    spikes = np.sort(np.concatenate([np.asarray(t, float) for t in trains])) if trains else []
+    da = np.zeros(len(grid_s))
+    if len(spikes) == 0:
+        return da
+    step = grid_s[1] - grid_s[0] if len(grid_s) > 1 else 1.0
+    counts = np.histogram(spikes, np.r_[grid_s, grid_s[-1] + step])[0]
+    decay = np.exp(-step / tau)
+    level = 0.0
+    per = params.da_per_spike_nM / max(1, len(trains))
+    for k, n in enumerate(counts):
+        level = level * decay + n * per
+        da[k] = level
+    return da
