@@ -41,7 +41,7 @@ import numpy as np
 from .model.drugs import condition_label
 from .model.parameters import PARAMETERS
 
-__all__ = ["SUMMARY_COLUMNS", "OutputBusyError", "condition_label", "folder_lock",
+__all__ = ["SUMMARY_COLUMNS", "params_toml", "OutputBusyError", "condition_label", "folder_lock",
            "format_quantity", "is_nonempty_dir", "toml_line", "write_error", "write_folder",
            "write_files", "write_run"]
 
@@ -157,7 +157,10 @@ def toml_line(name: str, value, comment: str = "") -> str:
 _line = toml_line
 
 
-def _params_toml(result, argv) -> str:
+def params_toml(result, argv=None) -> str:
+    """The ``params.toml`` of ``result`` (a :class:`habmodel.SimulationResult`): every value
+    used; ``habmodel simulate --params FILE`` repeats the run (same spikes). ``argv``: the
+    command line to record, if any."""
     from .model.drugs import DRUGS
 
     crit = result.criteria
@@ -240,7 +243,7 @@ def _summary_rows(result):
 def _fill(folder: Path, result, argv) -> None:
     _write_csv(folder / "spikes.csv", ("cell", "t_s"), _spike_rows(result))
     _write_csv(folder / "summary.csv", SUMMARY_COLUMNS, _summary_rows(result))
-    (folder / "params.toml").write_text(_params_toml(result, argv), encoding="utf-8")
+    (folder / "params.toml").write_text(params_toml(result, argv), encoding="utf-8")
     if result.v_mV is not None and len(result.v_cells):
         from .plotting.layout import save_figure
         from .plotting.traces import plot_trace

@@ -66,6 +66,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all subcommands."""
+    from . import app as cli_app
     from . import cache as cli_cache
     from . import calibrate as cli_calibrate
     from . import circuit as cli_circuit
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_circuit.add_circuit(sub)
     _add_figures(sub)
     cli_cache.add_cache(sub)
+    cli_app.add_app(sub)
     return parser
 
 
