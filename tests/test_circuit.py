@@ -85,6 +85,18 @@ def test_a_synchronous_lhb_volley_pauses_dopamine_neurons(circuit):
     assert pauses.loc[("control", 5), "rebound_hz"] > pauses.loc[("control", 5), "baseline_hz"]
 
 
+def test_dopamine_readout_releases_per_spike_and_clears_with_tau():
+    from habmodel.circuit import dopamine_readout
+
+    grid = np.arange(0.0, 1.0, 0.005)
+    da = dopamine_readout([np.array([0.1]), np.zeros(0)], grid, DEFAULT_CIRCUIT)
+    k = int(np.argmax(da))
+    assert grid[k] == pytest.approx(0.1) and da[k] == pytest.approx(10.0 / 2)
+    after_tau = k + round(DEFAULT_CIRCUIT.tau_da_ms / 5)
+    assert da[after_tau] == pytest.approx(da[k] / np.e, rel=1e-9)
+    assert np.all(da[:k] == 0)
+
+
 def test_pause_after_measures_a_silent_gap():
     vta = [np.r_[np.arange(0.0, 1.0, 0.01), np.arange(1.1, 2.0, 0.01)]] * 4
     assert pause_after([1.0], vta)["pause_ms"] == pytest.approx(100, abs=10)

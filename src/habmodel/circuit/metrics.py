@@ -72,8 +72,9 @@ def pause_after(onsets, vta, window_s: float = 0.4, bin_s: float = 0.01) -> dict
     below = after < 0.5 * base
     if not below.any():
         return {"pause_ms": 0.0, "baseline_hz": base, "rebound_hz": float(after.max())}
-    start = int(np.argmax(below))
-    end = start + (int(np.argmin(below[start:])) if not below[start:].all() else len(below) - start)
+    start = int(np.argmax(below))  # the first bin below half, then the end of that run
+    end = start + (int(np.argmin(below[start:])) if not below[start:].all() else
+                   len(below) - start)
     return {"pause_ms": float((end - start) * bin_s * 1e3), "baseline_hz": base,
             "rebound_hz": float(after[end:].max()) if end < len(after) else math.nan}
 

@@ -318,17 +318,14 @@ def dopamine_readout(trains: list[np.ndarray], grid_s: np.ndarray,
     """Extracellular dopamine (nM) on ``grid_s``: each DA spike releases
     ``da_per_spike_nM`` (averaged over the population), cleared with time constant
     ``tau_da_ms`` (first-order reuptake)."""
-    tau = params.tau_da_ms * 1e-3
-    spikes = np.sort(np.concatenate([np.asarray(t, float) for t in trains])) if trains else []
-    da = np.zeros(len(grid_s))
-    if len(spikes) == 0:
-        return da
+    from scipy.signal import lfilter
+
+    spikes = np.concatenate([np.asarray(t, float) for t in trains]) if trains else np.zeros(0)
+    if spikes.size == 0 or len(grid_s) == 0:
+        return np.zeros(len(grid_s))
     step = grid_s[1] - grid_s[0] if len(grid_s) > 1 else 1.0
     counts = np.histogram(spikes, np.r_[grid_s, grid_s[-1] + step])[0]
-    decay = np.exp(-step / tau)
-    level = 0.0
+    # level[k] = decay * level[k-1] + per * counts[k]: a first-order recursive filter
+    decay = np.exp(-step / (params.tau_da_ms * 1e-3))
     per = params.da_per_spike_nM / max(1, len(trains))
-    for k, n in enumerate(counts):
-        level = level * decay + n * per
-        da[k] = level
-    return da
+    return lfilter([per], [1.0, -decay], counts.astype(float))

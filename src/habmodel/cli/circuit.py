@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from .. import __version__
-from ..io import write_error, write_folder
+from ..io import toml_line, write_error, write_folder
 from .common import (
     UsageError,
     add_out_options,
@@ -112,14 +110,6 @@ def _circuit(args, argv) -> int:
     return 0
 
 
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    return json.dumps(str(v))
-
-
 def _fill(folder, result, pauses, inputs, n_lhb, argv) -> None:
     from ..plotting.circuit import plot_circuit
     from ..plotting.layout import save_figure
@@ -132,12 +122,12 @@ def _fill(folder, result, pauses, inputs, n_lhb, argv) -> None:
            "duration": inputs["duration"], "warmup": inputs["warmup"],
            "seed": inputs["seed"], "jitter": inputs["jitter"]}
     lines = ["# habmodel circuit: everything needed to repeat this run", "", "[run]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in run.items()]
-    lines += ["", "[drugs]"] + [f"{k} = {_toml_value(v)}" for k, v in
+    lines += [toml_line(k, v) for k, v in run.items()]
+    lines += ["", "[drugs]"] + [toml_line(k, v) for k, v in
                                 (inputs.get("drugs") or {}).items()]
-    lines += ["", "[lhb_overrides]"] + [f"{k} = {_toml_value(v)}" for k, v in
+    lines += ["", "[lhb_overrides]"] + [toml_line(k, v) for k, v in
                                         (inputs["overrides"] or {}).items()]
-    lines += ["", "[circuit]"] + [f"{k} = {_toml_value(v)}" for k, v in
+    lines += ["", "[circuit]"] + [toml_line(k, v) for k, v in
                                   result.params.as_dict().items()]
     (folder / "params.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     fig = plot_circuit(result.spikes, result.da_t_s, result.da_nM,
