@@ -4,39 +4,55 @@ VENV := .venv
 BIN := $(VENV)/bin
 export MPLBACKEND := Agg
 
-.PHONY: figures test lint docs clean browser app
+.PHONY: figures test lint docs clean system app lab wasm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e ".[test,app]"
+	$(BIN)/python -m pip install -e ".[test]"
 	touch $@
 
 figures: $(VENV)/.installed
 	$(BIN)/python scripts/make_figures.py --out figures
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed system
 	$(BIN)/python -m pytest
 
-# Debian's Chromium and ChromeDriver, for the browser test of `habmodel app`
-# (tests/test_app.py). Installed with apt-get where it is available (as root, or with
-# sudo); where it is not, the test is skipped and says why.
-browser:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
-	elif command -v apt-get >/dev/null 2>&1; then \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  echo "make browser: installing Debian's chromium and chromium-driver"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -q >/dev/null 2>&1 && \
-	    $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; } || \
-	  echo "make browser: could not install chromium; the browser test will be skipped"; \
-	else echo "make browser: no apt-get here; the browser test will be skipped"; fi
+# What the tests need from Debian: Chromium and ChromeDriver (the browser lab's tests),
+# clang, lld and the WASI C library (the WebAssembly kernel), Node.js (the lab's modules).
+# Installed only when make runs as root (CI, containers); a normal user is shown the one
+# apt command instead, and the tests that need these packages say why they skip.
+DEBIAN_PACKAGES := chromium chromium-driver clang lld wasi-libc libclang-rt-dev-wasm32 nodejs
 
-# The browser lab: http://127.0.0.1:5006/
+system:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: no apt-get here; tests that need $$missing will be skipped"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	  echo "make: some tests need Debian packages; as root run:"; \
+	  echo "  apt-get install $$(echo $$missing)"; \
+	else \
+	  echo "make: installing Debian packages:" $$missing; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $$missing >/dev/null; } || \
+	  echo "make: could not install $$missing; the tests that need them will be skipped"; \
+	fi
+
+# The browser lab, served from this machine: http://127.0.0.1:8000/
 app: $(VENV)/.installed
 	$(BIN)/habmodel app
+
+# The static lab as a folder for any web server: lab/
+lab: $(VENV)/.installed
+	$(BIN)/habmodel lab --out lab
+
+# Rebuild the packaged WebAssembly kernel after a change of the model or the generator
+wasm: $(VENV)/.installed system
+	$(BIN)/python scripts/build_wasm.py
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m sphinx -W -b html docs/api docs/_build/api

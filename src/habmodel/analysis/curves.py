@@ -210,7 +210,8 @@ _CURRENTS = ("I_Na", "I_K", "I_M", "I_KL", "I_NaL", "I_T", "I_h", "I_SK", "I_NMD
 
 
 def steady_state_iv(condition: str = "depressed", open_fractions=(0.0, 0.05, 0.11, 0.15),
-                    v=None, *, overrides: dict | None = None, cell=None) -> pd.DataFrame:
+                    v=None, *, overrides: dict | None = None, cell=None,
+                    drugs: dict | None = None) -> pd.DataFrame:
     """Whole-cell steady-state I-V: the sum of the ionic currents with every gate, and the
     Ca2+ pool, at its steady state, the NMDA channels held at open fraction ``s``.
 
@@ -221,6 +222,10 @@ def steady_state_iv(condition: str = "depressed", open_fractions=(0.0, 0.05, 0.1
     With ``cell`` (a :class:`habmodel.Cell` with extra parts) the currents of the
     extra parts are added, their gates at steady state (each extra state's right-hand
     side must be linear in it, as for a gate or a pool).
+
+    ``drugs`` (``{"ketamine": 1*uM}``, as for :func:`habmodel.simulate`) applies the drugs'
+    block: ketamine's NMDA pore block, mibefradil's T-channel block, ... (the browser lab's
+    I-V curve).
 
     Returns
     -------
@@ -235,11 +240,12 @@ def steady_state_iv(condition: str = "depressed", open_fractions=(0.0, 0.05, 0.1
                                             if x not in DEFAULT_CELL.states]
     currents = _CURRENTS + (() if cell is None else tuple(
         c for c in cell.currents if c not in DEFAULT_CELL.currents))
+    blocked = _drug_factors(drugs, condition, overrides, cell)
     frames = []
     for s in np.atleast_1d(np.asarray(open_fractions, float)):
         if not 0 <= s <= 1:
             raise ValueError(f"open_fractions: expected values in [0, 1], got {s:g}")
-        state = {"v": v_mV * 1e-3, "s": float(s), "x": 0.0, "s_AMPA": 0.0}
+        state = {"v": v_mV * 1e-3, "s": float(s), "x": 0.0, "s_AMPA": 0.0, **blocked}
         for gate in (*_GATES, *extra_states):
             state[gate], _ = gate_steady_state(gate, v_mV, condition=condition,
                                                overrides=overrides, cell=cell)
@@ -253,6 +259,23 @@ def steady_state_iv(condition: str = "depressed", open_fractions=(0.0, 0.05, 0.1
         frames.append(pd.DataFrame({"condition": condition, "s": float(s), "v_mV": v_mV,
                                     "I_pA": total, "slope_nS": slope}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _drug_factors(drugs, condition, overrides, cell) -> dict[str, float]:
+    """The drug layer's availability factors and pore block for ``drugs`` (one cell)."""
+    if not drugs:
+        return {}
+    from ..model.inputs import resolve_drugs
+
+    table = PARAMETERS if cell is None else cell.parameters
+    values = condition_values(condition, table)
+    for name, value in (overrides or {}).items():
+        values[name] = to_display(value, get_parameter(name, table).unit, name)
+    params = {name: np.array([value]) for name, value in values.items()}
+    targets = None if cell is None else cell.drug_targets
+    avail = availability(resolve_drugs(drugs, 1), params, 1,
+                         **({} if targets is None else {"targets": targets}))
+    return {name: float(np.asarray(value).ravel()[0]) for name, value in avail.items()}
 
 
 def negative_slope_region(iv: pd.DataFrame) -> pd.DataFrame:

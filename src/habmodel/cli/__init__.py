@@ -5,6 +5,8 @@
 :mod:`.command`     the parser, ``simulate``, ``params`` and ``figures``
 :mod:`.experiments` ``sweep``, ``dose-response`` and ``validate``
 :mod:`.cache`       ``cache --info`` and ``--clear``
+:mod:`.lab`         ``lab --out DIR``: write the browser lab (a static folder)
+:mod:`.app`         ``app``: serve the browser lab and open it
 ==================  ===================================================================
 """
 

@@ -14,6 +14,8 @@
     habmodel circuit --condition depressed --drug ketamine=1uM --out DIR
     habmodel figures [--out DIR] [--only NAME ...] [--quick] [--gallery DIR]
     habmodel cache [--info | --clear]
+    habmodel lab --out DIR [--part FILE ...]
+    habmodel app [--host ADDRESS] [--port N] [--no-browser] [--dir DIR]
 
 Every input is checked before anything is simulated or written. Bad input
 exits with status 2 and one line on stderr, ``habmodel: error: <param>: <what
@@ -71,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import calibrate as cli_calibrate
     from . import circuit as cli_circuit
     from . import experiments as cli_experiments
+    from . import lab as cli_lab
 
     parser = _Parser(prog=PROG, description="A Brian2 model of lateral habenula burst firing.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -84,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_circuit.add_circuit(sub)
     _add_figures(sub)
     cli_cache.add_cache(sub)
+    cli_lab.add_lab(sub)
     cli_app.add_app(sub)
     return parser
 

@@ -12,7 +12,9 @@ extern float for goto if inline int long register restrict return short signed s
 struct switch typedef union unsigned void volatile while""".split())
 
 
-def c_printer():
+def c_printer(fast_exp: bool = False):
+    """A SymPy-to-C printer; ``fast_exp`` prints ``exp`` as the kernel's ``hm_exp`` (the
+    time loop's exponential, :data:`habmodel.engines.cpreamble.MATH_PREAMBLE`)."""
     import sympy
     from sympy.printing.c import C99CodePrinter
 
@@ -36,7 +38,10 @@ def c_printer():
                 return f"{name}({', '.join(self._print(a) for a in expr.args)})"
             return super()._print_Function(expr)
 
-    printer = Printer({"allow_unknown_functions": True})
+    settings = {"allow_unknown_functions": True}
+    if fast_exp:
+        settings["user_functions"] = {"exp": "hm_exp"}
+    printer = Printer(settings)
     return lambda expr: printer.doprint(sympy.sympify(expr))
 
 
