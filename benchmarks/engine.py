@@ -13,7 +13,12 @@ It prints the CPU, the instruction set and vector width the kernel was built for
 3. a 10-dose x 50-cell ketamine dose series (one run of 500 cells, 5 s);
 4. a cold first ``habmodel simulate`` (1 cell x 1 s) with an empty kernel cache, and
    Brian2's runtime with an empty Cython cache, each in a new process;
-5. that a parameter-only change builds no kernel.
+5. that a parameter-only change builds no kernel;
+6. the WebAssembly engine (``engine="wasm"``, the engine where no C compiler works) at 1
+   and 1000 cells, against the fast engine, and the whole command with every C compiler
+   hidden;
+7. a kernel built with ``CC=clang`` (no OpenMP runtime: Apple clang's situation) against
+   the default compiler's, 256 cells on one thread (``--no-clang`` skips it).
 
 "ns/cell" is wall time per cell per 0.025 ms of simulated time (the unit of NEURON's
 fixed step in docs/performance.md), best of ``--repeat`` runs after a warm-up.
@@ -24,12 +29,16 @@ temporary cache; the CPU must be able to run that target's code.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+from pathlib import Path
 
 
 def machine() -> str:
@@ -88,6 +97,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per fast measurement")
     parser.add_argument("--no-runtime", action="store_true",
                         help="skip Brian2's runtime (its ratios are then not printed)")
+    parser.add_argument("--no-clang", action="store_true", help="skip the CC=clang build")
     args = parser.parse_args(argv)
     tmp_cache = None
     if args.march:
@@ -167,10 +177,76 @@ def main(argv=None) -> int:
                 "habmodel.simulate(n_cells=1, duration=1*brian2.second, engine='runtime')")
         runtime_cold = command([sys.executable, "-c", code])
     print(f"cold first run, empty cache: fast {fast_cold:.1f} s (habmodel simulate, "
-          f"build included); Brian2 runtime {runtime_cold:.1f} s")
+          f"build included); Brian2 runtime {runtime_cold:.1f} s\n")
+    webassembly(args, scale)
+    if not args.no_clang:
+        clang_build(args)
     if tmp_cache is not None:
         tmp_cache.cleanup()
     return 0
+
+
+def webassembly(args, scale: float) -> None:
+    """The WebAssembly engine against the fast one, measured here and now."""
+    from brian2 import second
+
+    print("WebAssembly engine (wasmtime), depressed cell (ns per cell per 0.025 ms)")
+    for n_cells, sim_s, threads in ((1, 10.0, 1), (1000, 2.0, 1), (1000, 2.0, 2)):
+        sim_s *= scale
+        run = dict(condition="depressed", n_cells=n_cells, duration=sim_s * second,
+                   warmup=0 * second, threads=threads)
+        fast = ns_per_cell(best_of(args.repeat, **run), n_cells, sim_s)
+        wasm = ns_per_cell(best_of(args.repeat, engine="wasm", **run), n_cells, sim_s)
+        print(f"{n_cells:6d} cells x {sim_s:g} s, {threads} thread(s): wasm {wasm:6.1f} ns, "
+              f"fast {fast:6.1f} ns, ratio {wasm / fast:.1f}x", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        hidden = Path(tmp) / "bin"
+        hidden.mkdir()
+        (hidden / "python").symlink_to(sys.executable)
+        cli = [sys.executable, "-m", "habmodel", "simulate", "--condition", "depressed",
+               "--cells", "1", "--duration", f"{10 * scale:g}s", "--quiet"]
+        env = {"PATH": str(hidden), "CC": "/nonexistent/cc", "HABMODEL_CACHE_DIR": tmp}
+        command([*cli, "--out", f"{tmp}/warm"], env)  # the first run loads wasmtime's cache
+        wasm_cli = command([*cli, "--out", f"{tmp}/wasm"], env)
+        fast_cli = command([*cli, "--out", f"{tmp}/fast"])
+    print(f"habmodel simulate --condition depressed --cells 1 --duration {10 * scale:g}s, "
+          f"whole command: no C compiler (wasm) {wasm_cli:.2f} s, fast {fast_cli:.2f} s\n")
+
+
+def clang_build(args) -> None:
+    """A kernel built by clang without an OpenMP runtime against the default build."""
+    if shutil.which("clang") is None:
+        print("CC=clang: clang is not installed (skipped)\n")
+        return
+    code = textwrap.dedent("""
+        import time, habmodel
+        from brian2 import second
+        from habmodel.engines import fast
+        k = fast.kernel(announce=False)
+        run = dict(condition="depressed", n_cells=256, warmup=0 * second, threads=1,
+                   progress=False)
+        habmodel.simulate(duration=0.01 * second, **run)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            habmodel.simulate(duration=1 * second, **run)
+            best = min(best, time.perf_counter() - start)
+        print(best / (256 * 40000) * 1e9, k.isa)
+    """)
+    results = {}
+    for cc in ("", "clang"):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "HABMODEL_CACHE_DIR": tmp}
+            if cc:
+                env["CC"] = cc
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 env=env, check=True).stdout.split()
+            flags = json.loads(next(Path(tmp).glob("*/layout.json")).read_text())["flags"]
+            results[cc or "default"] = (float(out[0]), " ".join(flags))
+    for name, (ns, flags) in results.items():
+        print(f"CC={name}: {ns:.1f} ns per cell per 0.025 ms (256 cells, 1 thread), {flags}")
+    ratio = results["clang"][0] / results["default"][0]
+    print(f"clang / default: {ratio:.2f}x (target <= 1.5)\n")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
-"""Shared helpers of the command-line tests."""
+"""Shared fixtures: the command-line helpers, and a machine without a C compiler."""
 
 from __future__ import annotations
+
+import os
+import re
 
 import pytest
 
@@ -36,3 +39,41 @@ def one_line_error():
         for needle in needles:
             assert needle in lines[0], f"{needle!r} missing from: {lines[0]}"
     return check
+
+
+#: Names of C compilers that "no compiler" hides from PATH.
+_COMPILERS = re.compile(r"^(cc|c\+\+|c89|c99|cpp|gcc|g\+\+|clang|clang\+\+|tcc|icc|icx)"
+                        r"([-.][\w.+-]*)?$|^[\w.-]+-linux-gnu-(gcc|g\+\+|cc|c\+\+|cpp)(-[\d.]+)?$")
+
+
+@pytest.fixture
+def no_compiler(monkeypatch, tmp_path_factory):
+    """This process and its children as on a machine without a C compiler: ``CC`` a
+    command that fails, a PATH without cc, gcc or clang, and empty kernel and Cython
+    caches (so nothing compiled earlier is found)."""
+    root = tmp_path_factory.mktemp("no-compiler")
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if not folder or not os.path.isdir(folder):
+            continue
+        for entry in os.scandir(folder):
+            target = bin_dir / entry.name
+            if _COMPILERS.match(entry.name) or target.exists() or target.is_symlink():
+                continue
+            if entry.is_file() and os.access(entry.path, os.X_OK):
+                target.symlink_to(entry.path)
+    broken = root / "cc-that-fails"
+    broken.write_text("#!/bin/sh\necho 'no C compiler on this machine' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    for name in ("CC", "CXX"):
+        monkeypatch.setenv(name, str(broken))
+    monkeypatch.setenv("HABMODEL_CACHE_DIR", str(root / "habmodel-cache"))
+    monkeypatch.setenv("CYTHON_CACHE_DIR", str(root / "cython-cache"))
+    from habmodel.engines import fast
+
+    fast._compiler.cache_clear()
+    monkeypatch.setattr(fast, "_loaded", {})
+    yield root
+    fast._compiler.cache_clear()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -150,14 +151,33 @@ def test_two_processes_building_at_once_share_one_entry(fresh_cache):
     assert not [p for p in fresh_cache.iterdir() if p.name.startswith(".")]
 
 
-def test_without_a_compiler_simulate_falls_back_with_one_warning(fresh_cache, monkeypatch):
+def test_without_a_compiler_the_builtin_cell_runs_in_webassembly(fresh_cache, monkeypatch):
+    native = habmodel.simulate("depressed", n_cells=3, duration=500 * ms, seed=2)
     monkeypatch.setattr(engine, "_compiler", lambda: ("cc", ""))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = habmodel.simulate("control", n_cells=1, duration=20 * ms, warmup=0 * ms)
+        result = habmodel.simulate("depressed", n_cells=3, duration=500 * ms, seed=2)
     record = [w for w in caught if issubclass(w.category, EngineFallbackWarning)]
     assert len(record) == 1 and "\n" not in str(record[0].message)
-    assert "runtime engine" in str(record[0].message)
+    assert "WebAssembly engine" in str(record[0].message)
+    assert result.engine == "wasm"
+    for a, b in zip(native.spikes_s, result.spikes_s, strict=True):
+        assert a.size == b.size and a.size > 0 and np.max(np.abs(a - b)) <= 1e-4
+
+
+def test_without_a_compiler_a_cell_with_its_own_part_falls_back_to_brian2(fresh_cache,
+                                                                           monkeypatch):
+    from habmodel.model.cell import Cell, load_parts
+
+    parts = load_parts(Path(__file__).resolve().parents[1] / "examples" / "a_type_potassium.py")
+    monkeypatch.setattr(engine, "_compiler", lambda: ("cc", ""))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = habmodel.simulate("control", n_cells=1, duration=20 * ms, warmup=0 * ms,
+                                   cell=Cell(extra=parts))
+    record = [w for w in caught if issubclass(w.category, EngineFallbackWarning)]
+    assert len(record) == 1 and "\n" not in str(record[0].message)
+    assert "runtime engine" in str(record[0].message) and "own parts" in str(record[0].message)
     assert result.engine == "runtime"
 
 

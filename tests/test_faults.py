@@ -119,8 +119,10 @@ def test_an_unwritable_cache_folder_still_gives_the_same_spikes(built, tmp_path)
         (built / "reference" / "spikes.csv").read_text()
 
 
-def test_a_kernel_that_never_loads_falls_back_to_the_runtime_engine(tmp_path, monkeypatch):
-    """If the rebuilt kernel is damaged too, simulate() uses Brian2's runtime."""
+def test_a_kernel_that_never_loads_falls_back_to_the_webassembly_engine(tmp_path,
+                                                                         monkeypatch):
+    """If the rebuilt kernel is damaged too, simulate() runs the packaged WebAssembly
+    kernel of the built-in cell."""
     import habmodel
     from habmodel.simulation import EngineFallbackWarning
 
@@ -138,7 +140,8 @@ def test_a_kernel_that_never_loads_falls_back_to_the_runtime_engine(tmp_path, mo
         result = habmodel.simulate("control", n_cells=1, duration="20 ms", warmup="0 ms")
     fallback = [w for w in caught if issubclass(w.category, EngineFallbackWarning)]
     assert len(fallback) == 1 and "does not load" in str(fallback[0].message)
-    assert result.engine == "runtime"
+    assert "WebAssembly" in str(fallback[0].message)
+    assert result.engine == "wasm"
 
 
 # --- writes that cannot finish ----------------------------------------------------------
@@ -270,7 +273,7 @@ def test_figures_that_cannot_be_written_exit_2_with_one_line(tmp_path):
 @pytest.mark.slow
 def test_without_a_working_compiler_the_command_warns_once_and_succeeds(tmp_path):
     """A build that fails (no compiler, or a full disk while compiling) falls back to
-    Brian2's runtime engine with one warning line."""
+    the WebAssembly engine with one warning line, and the run records it."""
     patch = """
         from habmodel.engines import fast as engine
         def fails(cc, source, library):
@@ -287,8 +290,9 @@ def test_without_a_working_compiler_the_command_warns_once_and_succeeds(tmp_path
         env={**os.environ, "MPLBACKEND": "Agg"}, timeout=300)
     assert done.returncode == 0, done.stderr
     lines = _warnings(done.stderr)
-    assert len(lines) == 1 and "runtime engine" in lines[0], lines
+    assert len(lines) == 1 and "WebAssembly engine" in lines[0], lines
     assert (tmp_path / "run" / "spikes.csv").exists()
+    assert 'engine = "wasm"' in (tmp_path / "run" / "params.toml").read_text()
 
 
 # --- two runs into one folder ---------------------------------------------------------------

@@ -141,9 +141,14 @@ def test_simulations_run_without_progress_bars(name):
 
 @pytest.mark.slow
 @pytest.mark.notebook
+@pytest.mark.parametrize("compiler", ["native", "no-compiler"])
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_top_to_bottom(name, tmp_path, monkeypatch):
+def test_notebook_runs_top_to_bottom(name, compiler, tmp_path, monkeypatch, request):
+    """Every notebook, with the fast engine and on a machine without a C compiler (the
+    WebAssembly engine; Brian2's own objects in 08 on its NumPy target)."""
     papermill = pytest.importorskip("papermill")
+    if compiler == "no-compiler":
+        request.getfixturevalue("no_compiler")
     # A fresh kernel with Jupyter's inline backend (figures rendered as PNG) and no bars.
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     monkeypatch.setenv("HABMODEL_PROGRESS", "0")

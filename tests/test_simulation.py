@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ({"seed": -1}, "seed"),
         ({"dt": 5 * ms}, "dt"),
         ({"record_v": [7]}, "record_v"),
-        ({"engine": "turbo"}, "engine: expected one of fast, runtime"),
+        ({"engine": "turbo"}, "engine: expected one of fast, wasm, runtime"),
         ({"threads": 0}, "threads"),
         ({"method": "exponential_euler"}, "method: the fast engine implements"),
     ],

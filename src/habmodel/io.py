@@ -177,7 +177,8 @@ def params_toml(result, argv=None) -> str:
         _line("warmup", format_quantity(result.warmup_s, "s"), "simulated before recording"),
         _line("dt", format_quantity(result.dt_ms, "ms"), "integration time step"),
         _line("method", result.method, "integration method"),
-        _line("engine", result.engine, "fast (compiled kernel) or runtime (Brian2)"),
+        _line("engine", result.engine,
+              "fast (compiled kernel), wasm (WebAssembly) or runtime (Brian2)"),
         _line("ketamine_model", result.ketamine_model, "how ketamine blocks NMDA receptors"),
     ]
     if result.jitter:

@@ -1,12 +1,18 @@
 """``simulate``: run a population of LHb neurons and return plain data.
 
-Two engines integrate the same equations with the same input:
+Three engines integrate the same equations with the same input:
 
 * ``"fast"`` (default): the compiled kernel of :mod:`habmodel.engines.fast`, built
   once per model structure and machine, then re-run with new values;
+* ``"wasm"``: the same kernel compiled to WebAssembly, packaged with habmodel for the
+  built-in cell and run by ``wasmtime`` (:mod:`habmodel.engines.wasm_kernel`): the
+  fallback where no C compiler works, 2-6x slower than native;
 * ``"runtime"``: Brian2's runtime code generation on an explicit
   :class:`brian2.Network` (no global ``run``, no change to Brian2's global
-  preferences or clock); also the fallback where no C compiler works.
+  preferences or clock); the fallback for a cell with its own parts where no C
+  compiler works.
+
+``HABMODEL_ENGINE`` chooses the engine where ``engine`` is not given.
 
 Either way a warm-up that is not recorded comes first, and the result is a
 :class:`SimulationResult` made of NumPy arrays: picklable, and independent of
@@ -23,10 +29,12 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from . import analysis
+from .engines import ENGINES, default_engine
 from .engines.runner import (  # the population runners (FastPopulation etc. are exported here too)
     DEFAULT_DT_MS,
     DEFAULT_METHOD,
     PROGRESS_AFTER_S,
+    EngineFallbackWarning,
     FastPopulation,
     SimulationError,
     check_finite,
@@ -47,16 +55,9 @@ from .model.inputs import (
 from .model.units import to_display
 
 __all__ = ["simulate", "SimulationResult", "SimulationError", "EngineFallbackWarning",
+           "default_engine",
            "FastPopulation", "DEFAULT_DT_MS", "DEFAULT_METHOD", "ENGINES", "PROGRESS_AFTER_S",
            "progress_mode", "resolve_parameters", "resolve_drugs"]
-
-
-#: The engines of :func:`simulate`.
-ENGINES = ("fast", "runtime")
-
-
-class EngineFallbackWarning(RuntimeWarning):
-    """The fast engine is unavailable here; Brian2's runtime engine is used instead."""
 
 
 def _versions() -> dict[str, str]:
@@ -138,7 +139,7 @@ class SimulationResult:
 def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int = 1,
              duration=None, seed: int = 0, record_v=False, overrides: dict | None = None, *,
              warmup=None, dt=None, method: str = DEFAULT_METHOD, record_dt=None,
-             criteria: analysis.BurstCriteria | None = None, engine: str = "fast",
+             criteria: analysis.BurstCriteria | None = None, engine: str | None = None,
              threads: int | None = None, progress: bool | None = None,
              ketamine_model: str = "hill", input_ids=None,
              jitter: float = 0.0, cell: Cell | None = None) -> SimulationResult:
@@ -167,12 +168,14 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         combination that matches the SciPy reference, see ``docs/model.md``).
     criteria : BurstCriteria, optional
         Burst-detection criteria for the per-cell metrics.
-    engine : {"fast", "runtime"}
-        ``"fast"`` (default) runs the compiled kernel (:mod:`habmodel.engines.fast`;
-        methods ``rk4``, ``rk2``, ``euler``); ``"runtime"`` runs Brian2's
-        runtime code generation (any Brian2 method). Where the fast engine
-        cannot be built, the runtime engine is used with an
-        :class:`EngineFallbackWarning`.
+    engine : {"fast", "wasm", "runtime"}, optional
+        ``"fast"`` (default, or ``HABMODEL_ENGINE``) runs the compiled kernel
+        (:mod:`habmodel.engines.fast`; methods ``rk4``, ``rk2``, ``euler``);
+        ``"wasm"`` the packaged WebAssembly kernel of the built-in cell (rk4, no
+        compiler needed); ``"runtime"`` Brian2's runtime code generation (any Brian2
+        method). Where the fast engine cannot be built, the WebAssembly engine is used
+        for the built-in cell and Brian2's runtime for any other, with one
+        :class:`EngineFallbackWarning` that says why.
     threads : int, optional
         Threads of the fast engine (default: one per 64 cells, up to the cores).
     progress : bool, optional
@@ -223,6 +226,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         raise ValueError(f"dt: expected a time step in (0, 1] ms, got {dt_ms:g} ms")
     if record_dt_ms < dt_ms:
         raise ValueError(f"record_dt: expected at least dt ({dt_ms:g} ms), got {record_dt_ms:g}")
+    engine = default_engine() if engine is None else engine
     if engine not in ENGINES:
         raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     if threads is not None:
@@ -265,14 +269,17 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
                method=method, n_warm=n_warm, n_rec=n_rec, cells=cells, rec_every=rec_every,
                progress=progress, ketamine_model=ketamine_model, input_ids=input_ids,
                cell=cell)
-    if engine == "fast":
+    if engine in ("fast", "wasm"):
         from .engines.fast import EngineUnavailableError
 
         try:
-            spikes_s, t_s, v_mV, v_end = run_fast(**run, threads=threads)
+            spikes_s, t_s, v_mV, v_end, engine = run_fast(**run, threads=threads,
+                                                          engine=engine)
         except EngineUnavailableError as err:
+            if engine == "wasm":
+                raise
             warnings.warn(f"habmodel: the fast engine is unavailable ({err}); using Brian2's "
-                          "runtime engine instead (slower)", EngineFallbackWarning,
+                          "runtime engine instead (much slower)", EngineFallbackWarning,
                           stacklevel=2)
             engine = "runtime"
     if engine == "runtime":

@@ -84,9 +84,12 @@ def add_model_options(p, *, cells: bool = True, drugs: bool = True) -> None:
 
 
 def add_engine_options(p) -> None:
-    p.add_argument("--engine", default=None, choices=("fast", "runtime"),
+    p.add_argument("--engine", default=None, choices=("fast", "wasm", "runtime"),
                    help="fast: the compiled kernel, built once per model and machine "
-                   "(default); runtime: Brian2's runtime code generation")
+                   "(default, or HABMODEL_ENGINE); wasm: the packaged WebAssembly kernel of "
+                   "the built-in cell (no C compiler needed); runtime: Brian2's runtime "
+                   "code generation. Without a C compiler, fast falls back to wasm, or to "
+                   "runtime for a cell with its own parts")
     p.add_argument("--threads", default=None, metavar="N",
                    help="threads of the fast engine (default: one per 64 cells, up to the "
                    "number of cores)")
@@ -282,9 +285,16 @@ def engine_inputs(args) -> dict:
     """--engine, --threads and --quiet (and a --params file's engine) as keyword
     arguments for simulate()."""
     file = read_params_option(args)
-    engine = args.engine or (file.run if file else {}).get("engine") or DEFAULTS["engine"]
-    if engine not in ("fast", "runtime"):
-        raise UsageError(f"--params [run] engine: expected fast or runtime, got '{engine}'")
+    from ..engines import ENGINES, default_engine
+
+    try:
+        fallback = default_engine()
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    engine = args.engine or (file.run if file else {}).get("engine") or fallback
+    if engine not in ENGINES:
+        raise UsageError(f"--params [run] engine: expected one of {', '.join(ENGINES)}, "
+                         f"got '{engine}'")
     threads = None if args.threads is None else integer("--threads", args.threads, 1, 1024)
     return {"engine": engine, "threads": threads, "progress": False if args.quiet else None}
 

@@ -49,7 +49,10 @@ __all__ = ["EngineUnavailableError", "EngineCacheWarning", "Kernel", "kernel", "
 #: (e.g. ``x86-64-v2``, ``x86-64-v3``, ``znver3``: for benchmarks and tests of
 #: the code paths of other CPUs; the kernel must still run on this one).
 CFLAGS = ("-O3", "-ffast-math", "-march=native", "-fopenmp", "-fPIC")
-_FALLBACK_FLAGS = (("-march=",), ("-fopenmp",))  # dropped one by one if refused
+#: What a build tries when the compiler refuses its flags, one change at a time: OpenMP's
+#: SIMD pragmas without its runtime (Apple clang, clang without libomp: the cell loop stays
+#: vectorised, one thread), no OpenMP at all, no -march (a compiler that does not know it).
+_FALLBACKS = (("-fopenmp", "-fopenmp-simd"), ("-fopenmp-simd", None), ("-march=", None))
 
 _ENGINE_VERSION = "2"  # bump to invalidate every cache entry (2: layout.json has a checksum)
 _builds = 0  # kernels compiled by this process (tests count them)
@@ -108,7 +111,7 @@ def _generator_digest() -> str:
     from . import codegen
 
     folder = Path(codegen.__file__).parent
-    sources = ("codegen.py", "cexpr.py", "symbolic.py")
+    sources = ("codegen.py", "cexpr.py", "cpreamble.py", "symbolic.py")
     return hashlib.sha256(b"".join((folder / name).read_bytes() for name in sources)).hexdigest()
 
 
@@ -148,9 +151,11 @@ def _structure_key(method: str, equations: str | None, event=None) -> tuple[str,
 
 
 def _compile(cc: str, source: Path, library: Path) -> list[str]:
-    """Compile, then link without -ffast-math; drop flags the compiler refuses."""
-    flags = list(cflags())
-    for attempt in range(len(_FALLBACK_FLAGS) + 1):
+    """Compile, then link without -ffast-math. Where the compiler refuses the flags, try
+    each change of :data:`_FALLBACKS` alone and keep the first that builds; if none does,
+    keep the first change and try again (so only refused flags go)."""
+
+    def attempt(flags):
         obj = source.with_suffix(".o")
         compile_cmd = [cc, "-c", *flags, str(source), "-o", str(obj)]
         link_cmd = [cc, "-shared", *(f for f in flags if f == "-fopenmp"), str(obj), "-o",
@@ -158,11 +163,27 @@ def _compile(cc: str, source: Path, library: Path) -> list[str]:
         done = subprocess.run(compile_cmd, capture_output=True, text=True)
         if done.returncode == 0:
             done = subprocess.run(link_cmd, capture_output=True, text=True)
-        if done.returncode == 0:
-            return flags
-        if attempt == len(_FALLBACK_FLAGS):
+        return done
+
+    def changed(flags, old, new):
+        if not any(f.startswith(old) for f in flags):
+            return None
+        return [g for f in flags for g in ([new] if f.startswith(old) and new else
+                                           [] if f.startswith(old) else [f])]
+
+    flags = list(cflags())
+    done = attempt(flags)
+    while done.returncode != 0:
+        options = [c for c in (changed(flags, old, new) for old, new in _FALLBACKS) if c]
+        if not options:
             break
-        flags = [f for f in flags if not f.startswith(_FALLBACK_FLAGS[attempt])]
+        for option in options:
+            done = attempt(option)
+            if done.returncode == 0:
+                return option
+        flags = options[0]
+    if done.returncode == 0:
+        return flags
     raise EngineUnavailableError(f"the C compiler failed: {' '.join(done.stderr.split())[:300]}")
 
 

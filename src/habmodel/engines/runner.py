@@ -18,7 +18,8 @@ from ..model.units import si_scale
 from .runtime import build_network
 
 __all__ = ["DEFAULT_DT_MS", "DEFAULT_METHOD", "PROGRESS_AFTER_S", "SimulationError",
-           "FastPopulation", "progress_mode", "run_fast", "run_runtime", "check_finite"]
+           "FastPopulation", "progress_mode", "run_fast", "run_runtime", "check_finite",
+           "packaged_wasm_kernel", "EngineFallbackWarning"]
 
 #: Integration time step (ms) and method, chosen by the convergence test against a
 #: SciPy Radau reference (tests/test_accuracy.py, docs/model.md).
@@ -35,6 +36,11 @@ _CELL_STEPS_PER_CALL = 1_000_000  # fast engine: ~0.05-0.2 s of work (8 MB) per 
 
 class SimulationError(RuntimeError):
     """The simulation produced non-finite or runaway values."""
+
+
+class EngineFallbackWarning(RuntimeWarning):
+    """The fast engine is unavailable here; the WebAssembly or Brian2's runtime engine is
+    used instead (the message says why)."""
 
 
 def progress_mode(progress: bool | None) -> str:
@@ -108,17 +114,19 @@ class FastPopulation:
     8 cells with AVX-512, 4 with AVX2) is padded to whole vectors with copies of
     the last cell, which are never reported. ``vector=False`` runs every cell on
     the kernel's one-cell-at-a-time path instead (the same spikes; for tests).
+    ``engine="wasm"`` runs the packaged WebAssembly kernel of the built-in cell instead of
+    the native one (:mod:`habmodel.engines.wasm_kernel`; no C compiler needed).
     """
 
     def __init__(self, values: dict, avail: dict, n_cells: int, seed: int, dt_ms: float,
                  method: str = DEFAULT_METHOD, *, ketamine_model: str = "hill",
                  input_ids=None, threads: int | None = None, t_offset_s: float = 0.0,
-                 announce: bool = True, vector: bool = True, cell: Cell | None = None):
-        from .fast import default_threads, kernel
+                 announce: bool = True, vector: bool = True, cell: Cell | None = None,
+                 engine: str = "fast"):
+        from .fast import default_threads
 
         cell = cell_for(ketamine_model, cell)
-        self.kernel = kernel(method, cell.full_equations(), announce=announce,
-                             event=cell.glutamate_event)
+        self.kernel, self.engine = _kernel_for(cell, method, announce, engine)
         self.n_cells, self.dt_s, self.method, self.step = n_cells, dt_ms * 1e-3, method, 0
         width = self.kernel.simd_width if vector else 1
         # More than half a vector of cells: padding to whole vectors costs less than
@@ -185,12 +193,59 @@ class FastPopulation:
         return np.concatenate(steps), np.concatenate(cells)
 
 
+def _kernel_for(cell: Cell, method: str, announce: bool, engine: str):
+    """``(kernel, engine)``: the native kernel, or for ``engine="wasm"`` (or where no C
+    compiler works, with one :class:`EngineFallbackWarning`) the packaged WebAssembly one.
+    Raises :class:`habmodel.engines.fast.EngineUnavailableError` if neither can run."""
+    import warnings
+
+    from .fast import EngineUnavailableError, kernel
+    from .wasm_kernel import WasmUnavailableError
+
+    if engine == "wasm":
+        return packaged_wasm_kernel(cell, method), "wasm"
+    try:
+        return kernel(method, cell.full_equations(), announce=announce,
+                      event=cell.glutamate_event), "fast"
+    except EngineUnavailableError as err:
+        try:
+            loaded = packaged_wasm_kernel(cell, method)
+        except WasmUnavailableError as why:
+            raise EngineUnavailableError(f"{err}, and {why}") from None
+        warnings.warn(f"habmodel: the fast engine is unavailable ({err}); using the "
+                      "WebAssembly engine instead (the same kernel, 2-6x slower)",
+                      EngineFallbackWarning, stacklevel=4)
+        return loaded, "wasm"
+
+
+def packaged_wasm_kernel(cell: Cell, method: str = DEFAULT_METHOD):
+    """The packaged WebAssembly kernel, if it integrates ``cell`` with ``method``; raises
+    :class:`habmodel.engines.wasm_kernel.WasmUnavailableError` (saying why) otherwise."""
+    from ..model.equations import DEFAULT_CELL
+    from .wasm_kernel import WasmUnavailableError, wasm_kernel
+
+    variant = next((v for v in ("hill", "trapping")
+                    if cell.full_equations() == DEFAULT_CELL.variant(v).full_equations()
+                    and dict(cell.glutamate_event) == dict(DEFAULT_CELL.glutamate_event)), None)
+    if variant is None:
+        raise WasmUnavailableError("the packaged WebAssembly kernel has the built-in cell only "
+                                   "(a cell with its own parts needs a C compiler, or Brian2's "
+                                   "runtime engine)")
+    loaded = wasm_kernel(variant)
+    if method != loaded.method:
+        raise WasmUnavailableError(f"the packaged WebAssembly kernel integrates with "
+                                   f"{loaded.method}, not {method}")
+    return loaded
+
+
 def run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
-              progress, ketamine_model, input_ids, cell, threads):
+              progress, ketamine_model, input_ids, cell, threads, engine="fast"):
     dt_s = dt_ms * 1e-3
     pop = FastPopulation(values, avail, n_cells, seed, dt_ms, method,
                          ketamine_model=ketamine_model, input_ids=input_ids, threads=threads,
-                         t_offset_s=n_warm * dt_s, announce=progress is not False, cell=cell)
+                         t_offset_s=n_warm * dt_s, announce=progress is not False, cell=cell,
+                         engine=engine)
+    used = pop.engine
     n_samples = -(-n_rec // rec_every) if len(cells) else 0
     rec = np.full((n_samples, len(cells)), np.nan)
     bar = _Progress(progress, (n_warm + n_rec) * dt_s)
@@ -210,7 +265,7 @@ def run_fast(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, 
     if n_samples:
         t_s = np.arange(n_samples) * rec_every * dt_s
         v_mV = rec.T * 1e3
-    return spikes_s, t_s, v_mV, pop.get("v") * 1e3
+    return spikes_s, t_s, v_mV, pop.get("v") * 1e3, used
 
 
 def run_runtime(values, avail, n_cells, seed, dt_ms, method, n_warm, n_rec, cells, rec_every,
