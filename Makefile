@@ -16,8 +16,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 figures: $(VENV)/.installed
 	$(BIN)/python scripts/make_figures.py --out figures
 
+# The suite on every core (pytest-xdist; at most 4 workers). One worker: make test JOBS=0
+JOBS ?= auto
 test: $(VENV)/.installed system
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --maxprocesses=4
 
 # What the tests need from Debian: Chromium and ChromeDriver (the browser lab's tests),
 # clang, lld and the WASI C library (the WebAssembly kernel), Node.js (the lab's modules).
