@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export MPLBACKEND := Agg
 
-.PHONY: figures test lint docs clean system app lab wasm
+.PHONY: figures test lint docs clean system app lab wasm student
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ app: $(VENV)/.installed
 # The static lab as a folder for any web server: lab/
 lab: $(VENV)/.installed
 	$(BIN)/habmodel lab --out lab
+
+# The student edition of the teaching notebooks (answers replaced by empty cells): build/student/
+student: $(VENV)/.installed
+	$(BIN)/python scripts/make_student.py
 
 # Rebuild the packaged WebAssembly kernel after a change of the model or the generator
 wasm: $(VENV)/.installed system
