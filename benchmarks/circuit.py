@@ -4,9 +4,11 @@
     python benchmarks/circuit.py --quick    # 2 s
 
 Prints the CPU, then the wall time of (1) the LHb population (habmodel's fast engine)
-and (2) the downstream Brian2 network (NumPy target) for one circuit, and (3) the
-standard comparison (control, depressed, its rate-matched tonic control, depressed +
-ketamine 0.3/1/3/10 uM, depressed + mibefradil: 8 circuits in one network) with its
+and (2) the downstream Brian2 network for one circuit (Cython target where a compiler
+works, else NumPy; the first run on a machine compiles it into Cython's cache, so run
+twice for warm numbers), and (3) the standard comparison (control, depressed, its
+rate-matched tonic control, depressed + ketamine 0.3/1/3/10 uM, depressed + mibefradil:
+8 circuits in one network) with its
 summary table and the ketamine dose that restores half of the dopamine-neuron rate.
 The ratio printed is the downstream part's cost per circuit in the 8-circuit network
 against the single circuit, measured here.
@@ -39,6 +41,7 @@ def main() -> None:
         volley_pause,
     )
     from habmodel.circuit.network import run_downstream
+    from habmodel.engines.runtime import compiled_code_class
 
     print(f"CPU: {machine()}")
     print(f"100 LHb + 100 RMTg + 100 VTA cells x {duration}")
@@ -52,7 +55,8 @@ def main() -> None:
     run_downstream([trains], lhb.duration_s, 1, DEFAULT_CIRCUIT)
     t_down = time.perf_counter() - t0
     print(f"  LHb population (fast engine):       {t_lhb:7.2f} s")
-    print(f"  RMTg + VTA (Brian2, NumPy target):  {t_down:7.2f} s")
+    target = "Cython" if "Cython" in compiled_code_class().__name__ else "NumPy"
+    print(f"  RMTg + VTA (Brian2, {target} target): {t_down:6.2f} s")
     print(f"  one circuit in all:                 {t_lhb + t_down:7.2f} s")
     arms = standard_arms()
     t0 = time.perf_counter()

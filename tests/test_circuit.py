@@ -166,3 +166,64 @@ def test_circuit_command_writes_the_files_and_rejects_bad_input(tmp_path):
         assert done.returncode == 2, (bad, done.stderr)
         assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
         assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.slow
+def test_the_lhb_cells_simulated_in_the_network_give_the_same_circuit():
+    """lhb="group": the LHb cells are brian2_group populations in the circuit's network, so
+    the same cells and input give the spikes that the fast engine gives (replayed by
+    default), and the RMTg and VTA see the same input (delivered at the LHb's 0.05 ms steps
+    instead of rounded to 0.1 ms)."""
+    arms = [CircuitArm("depressed", "depressed")]
+    small = SMALL.with_(n_rmtg=10, n_vta=10)
+    replayed = run_circuit(arms, n_lhb=10, duration="1 s", params=small, seed=4)
+    simulated = run_circuit(arms, n_lhb=10, duration="1 s", params=small, seed=4, lhb="group")
+    lhb_a, lhb_b = replayed.spikes["depressed"]["LHb"], simulated.spikes["depressed"]["LHb"]
+    assert sum(map(len, lhb_a)) > 50
+    for a, b in zip(lhb_a, lhb_b, strict=True):
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-6)
+    for pop in ("RMTg", "VTA"):
+        n_a = sum(map(len, replayed.spikes["depressed"][pop]))
+        n_b = sum(map(len, simulated.spikes["depressed"][pop]))
+        assert n_a > 5 and abs(n_b - n_a) <= 0.1 * n_a + 2, (pop, n_a, n_b)
+    with pytest.raises(ValueError, match="lhb: expected"):
+        run_circuit(arms, duration="0.1 s", lhb="neurons")
+    with pytest.raises(ValueError, match="rate-matched"):
+        run_circuit([*arms, CircuitArm("tonic", tonic_like="depressed")], duration="0.1 s",
+                    lhb="group")
+    with pytest.raises(ValueError, match="warmup"):
+        run_circuit(arms, duration="0.1 s", warmup="0.5 s", lhb="group")
+
+
+@pytest.mark.slow
+def test_without_cython_the_circuit_runs_on_numpy_with_one_warning_and_the_same_spikes(
+        request):
+    """The downstream network runs on Brian2's Cython target where a compiler works, and on
+    its NumPy target (one warning) where none does: the same spikes either way."""
+    import warnings
+
+    from brian2.codegen.runtime.cython_rt import CythonCodeObject
+
+    from habmodel.circuit import run_downstream
+    from habmodel.engines.runtime import CodegenFallbackWarning, compiled_code_class
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CodegenFallbackWarning)
+        if compiled_code_class() is not CythonCodeObject:
+            pytest.skip("Cython does not compile on this machine")
+    rng = np.random.default_rng(5)
+    trains = [[np.sort(rng.random(30) * 0.8) for _ in range(10)]]
+    small = SMALL.with_(n_rmtg=10, n_vta=10, w_ampa_nS=6.0)
+    compiled = run_downstream(trains, 0.8, 3, small)
+    request.getfixturevalue("no_compiler")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CodegenFallbackWarning)
+        plain = run_downstream(trains, 0.8, 3, small)
+        run_downstream(trains, 0.1, 3, small)  # checked once: no second warning
+    record = [w for w in caught if issubclass(w.category, CodegenFallbackWarning)]
+    assert len(record) == 1 and "NumPy target" in str(record[0].message)
+    assert sum(len(t) for t in compiled["rmtg"][0]) > 5
+    for pop in ("rmtg", "vta"):
+        for a, b in zip(compiled[pop][0], plain[pop][0], strict=True):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(compiled["da_nM"][0], plain["da_nM"][0])

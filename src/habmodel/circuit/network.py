@@ -4,7 +4,9 @@ Everything here is plain Brian2 (``SpikeGeneratorGroup``, ``NeuronGroup``, ``Syn
 ``SpikeMonitor``, an explicit ``Network``): notebook 08 builds the same objects step
 by step. No global state is touched: Brian2's random generator is not used (the
 connectivity and the cell-to-cell differences come from a NumPy generator keyed by
-the seed), and the code-generation target (NumPy) is set on each object, not in ``prefs``.
+the seed), and the code-generation target (Cython where a compiler works, else NumPy with one
+warning: :func:`habmodel.engines.runtime.compiled_code_class`) is set on each object, not in
+``prefs``.
 
 Several circuits (conditions) can run in one ``Network``: each has its own LHb trains,
 RMTg and VTA cells, and connections only within itself, so a whole comparison costs one
@@ -13,6 +15,7 @@ run (:func:`run_downstream`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
@@ -145,9 +148,9 @@ x_n_post += w_n*r
 """
 
 
-def run_downstream(lhb_trains: list[list[np.ndarray]], duration_s: float, seed: int,
+def run_downstream(lhb_trains: list[list[np.ndarray]] | None, duration_s: float, seed: int,
                    params: CircuitParameters = DEFAULT_CIRCUIT,
-                   nmda_block: list[float] | None = None) -> dict:
+                   nmda_block: list[float] | None = None, *, lhb_groups=None) -> dict:
     """Run RMTg and VTA populations driven by LHb spike trains, one circuit per entry.
 
     Parameters
@@ -161,36 +164,39 @@ def run_downstream(lhb_trains: list[list[np.ndarray]], duration_s: float, seed: 
     nmda_block : list of float, optional
         Per circuit, the fraction of RMTg NMDA conductance left (1: none blocked);
         for a drug given systemically rather than into the LHb.
+    lhb_groups : list of brian2.NeuronGroup, optional
+        Instead of ``lhb_trains`` (then ``None``), one group of LHb cells per circuit
+        (:func:`habmodel.brian2_group`), simulated in this network from t = 0: the
+        settling period is their warm-up, and their synapses onto the RMTg (and VTA)
+        start at its end, when replayed trains would start.
 
     Returns
     -------
     dict
-        ``rmtg``, ``vta``: per circuit, a list of spike-time arrays (s) per cell;
-        ``da_t_s`` (time grid) and ``da_nM`` (per circuit, the dopamine readout).
+        ``rmtg``, ``vta`` (and with ``lhb_groups``, ``lhb``): per circuit, a list of
+        spike-time arrays (s) per cell; ``da_t_s`` (time grid) and ``da_nM`` (per
+        circuit, the dopamine readout).
     """
     import brian2 as b2
-    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 
+    from ..engines.runtime import compiled_code_class
+
+    code = compiled_code_class()
     p = params
-    n_circ = len(lhb_trains)
-    n_lhb = [len(tr) for tr in lhb_trains]
+    groups = None if lhb_groups is None else list(lhb_groups)
+    if (groups is None) == (lhb_trains is None):
+        raise ValueError("run_downstream: give either lhb_trains or lhb_groups")
+    n_lhb = [len(tr) for tr in lhb_trains] if groups is None else [len(g) for g in groups]
+    n_circ = len(n_lhb)
     rng = np.random.default_rng([int(seed), 0xC1C])
-    dt = p.dt_ms * b2.ms
-    # LHb: one generator for all circuits, cells numbered circuit by circuit
+    # one clock for every downstream object: Brian2's single-clock loop (the same steps)
+    clock = b2.Clock(p.dt_ms * b2.ms, name="circuit_clock")
     offsets = np.r_[0, np.cumsum(n_lhb)]
-    idx, times = [], []
-    for c, trains in enumerate(lhb_trains):
-        for k, t in enumerate(trains):
-            t = np.asarray(t, float)
-            t = t[(t >= 0) & (t < duration_s)]
-            # one spike per time step at most: the generator refuses duplicates
-            t = np.unique(np.round(t / (p.dt_ms * 1e-3)))
-            idx.append(np.full(t.size, offsets[c] + k))
-            times.append(t * p.dt_ms * 1e-3 + SETTLE_S)
-    idx = np.concatenate(idx) if idx else np.zeros(0, int)
-    times = np.concatenate(times) if times else np.zeros(0)
-    lhb = b2.SpikeGeneratorGroup(int(offsets[-1]), idx, times * b2.second, dt=dt, name="lhb",
-                                 codeobj_class=NumpyCodeObject)
+    if groups is None:  # LHb: one generator for all circuits, cells numbered circuit by circuit
+        lhb = _replay(b2, code, clock, lhb_trains, offsets, duration_s, p)
+        sources = [(lhb, offsets[c]) for c in range(n_circ)]
+    else:
+        sources = [(g, 0) for g in groups]
     ns = {"gL": p.rmtg_gL_nS * b2.nS, "EL": p.rmtg_EL_mV * b2.mV, "E_e": 0 * b2.mV,
           "C": p.rmtg_C_pF * b2.pF, "tau_a": p.tau_ampa_ms * b2.ms,
           "tau_nd": p.tau_nmda_decay_ms * b2.ms, "tau_nr": p.tau_nmda_rise_ms * b2.ms,
@@ -199,8 +205,8 @@ def run_downstream(lhb_trains: list[list[np.ndarray]], duration_s: float, seed: 
           "Vr": p.rmtg_Vreset_mV * b2.mV}
     nr, nv = p.n_rmtg, p.n_vta
     rmtg = b2.NeuronGroup(n_circ * nr, _RMTG, threshold="v > Vth", reset="v = Vr",
-                          refractory=p.rmtg_refractory_ms * b2.ms, method="euler", dt=dt,
-                          namespace=ns, name="rmtg", codeobj_class=NumpyCodeObject)
+                          refractory=p.rmtg_refractory_ms * b2.ms, method="euler",
+                          clock=clock, namespace=ns, name="rmtg", codeobj_class=code)
     rmtg.v = p.rmtg_EL_mV * b2.mV
     spread = 1 + p.rmtg_bias_spread * (2 * rng.random(nr) - 1)
     rmtg.I_bias = np.tile(p.rmtg_bias_pA * spread, n_circ) * b2.pA
@@ -213,8 +219,8 @@ def run_downstream(lhb_trains: list[list[np.ndarray]], duration_s: float, seed: 
            "tau_e": p.tau_exc_ms * b2.ms, "E_i": p.E_gaba_mV * b2.mV,
            "E_e": p.E_exc_mV * b2.mV, "c_reset": p.vta_c_mV * b2.mV, "d_jump": p.vta_d_mV * b2.mV}
     vta = b2.NeuronGroup(n_circ * nv, _VTA, threshold="v >= 30*mV",
-                         reset="v = c_reset; u += d_jump", method="euler", dt=dt,
-                         namespace=vns, name="vta", codeobj_class=NumpyCodeObject)
+                         reset="v = c_reset; u += d_jump", method="euler", clock=clock,
+                         namespace=vns, name="vta", codeobj_class=code)
     # desynchronise the pacemakers: a random point of the limit cycle's range, then a
     # settling period (SETTLE_S) before the LHb trains start and recording begins
     v0 = -65.0 + 15.0 * rng.random(nv)
@@ -226,49 +232,70 @@ def run_downstream(lhb_trains: list[list[np.ndarray]], duration_s: float, seed: 
     vta.circuit = np.repeat(np.arange(n_circ), nv)
     # connectivity: drawn once, repeated in every circuit
     stp_ns = {"U_f": p.U_facil, "tau_f": p.tau_facil_ms * b2.ms, "tau_rec": p.tau_rec_ms * b2.ms}
-    objects = [lhb, rmtg, vta]
-    syn_lr = b2.Synapses(lhb, rmtg, _STP, on_pre=_STP_ON_PRE, dt=dt, namespace=stp_ns,
-                         name="lhb_rmtg", codeobj_class=NumpyCodeObject)
-    ii, jj, scale = [], [], []
+    objects = [*dict.fromkeys(src for src, _ in sources), rmtg, vta]
     base = np.random.default_rng(rng.integers(2**63))  # the same draw for equal-sized circuits
-    for c in range(n_circ):
-        pre, post = connect(np.random.default_rng(base.bit_generator.seed_seq), n_lhb[c], nr,
-                            p.k_lhb_rmtg)
-        ii.append(offsets[c] + pre)
-        jj.append(c * nr + post)
-        scale.append(np.full(pre.size, 1.0 if nmda_block is None else nmda_block[c]))
-    syn_lr.connect(i=np.concatenate(ii), j=np.concatenate(jj))
-    syn_lr.w_a = p.w_ampa_nS * b2.nS
-    syn_lr.w_n = np.concatenate(scale)
-    syn_lr.u_f = p.U_facil
-    syn_lr.x_d = 1.0
-    objects.append(syn_lr)
-    syn_rv = b2.Synapses(rmtg, vta, "w : 1", on_pre="g_i_post += w", dt=dt,
-                         name="rmtg_vta", codeobj_class=NumpyCodeObject)
+    pairs = [connect(np.random.default_rng(base.bit_generator.seed_seq), n_lhb[c], nr,
+                     p.k_lhb_rmtg) for c in range(n_circ)]
+    scales = [1.0 if nmda_block is None else nmda_block[c] for c in range(n_circ)]
+    lhb_syn = []
+    for k, (source, i, j, scale) in enumerate(_by_source(sources, pairs, nr, scales)):
+        model, on_pre, name = _apart(source, _STP, _STP_ON_PRE)
+        syn = b2.Synapses(source, rmtg, model, on_pre=on_pre, namespace=stp_ns,
+                          clock=clock if groups is None else source.clock, codeobj_class=code,
+                          name="lhb_rmtg" if groups is None else f"lhb_rmtg_{k}")
+        syn.connect(i=i, j=j)
+        for var, value in (("w_a", p.w_ampa_nS * b2.nS), ("w_n", scale),
+                           ("u_f", p.U_facil), ("x_d", 1.0)):
+            setattr(syn, name(var), value)
+        lhb_syn.append(syn)
+    syn_rv = b2.Synapses(rmtg, vta, "w : 1", on_pre="g_i_post += w", clock=clock,
+                         name="rmtg_vta", codeobj_class=code)
     pre, post = connect(rng, nr, nv, p.k_rmtg_vta)
     syn_rv.connect(i=np.concatenate([c * nr + pre for c in range(n_circ)]),
                    j=np.concatenate([c * nv + post for c in range(n_circ)]))
     syn_rv.w = p.w_gaba
-    objects.append(syn_rv)
+    objects += [*lhb_syn, syn_rv]
     if p.w_lhb_vta > 0:
-        syn_lv = b2.Synapses(lhb, vta, "w : 1", on_pre="g_e_post += w", dt=dt,
-                             name="lhb_vta", codeobj_class=NumpyCodeObject)
-        ii, jj = [], []
         seq = np.random.SeedSequence(int(rng.integers(2**63)))
-        for c in range(n_circ):
-            pre, post = connect(np.random.default_rng(seq), n_lhb[c], nv, p.k_lhb_vta)
-            ii.append(offsets[c] + pre)
-            jj.append(c * nv + post)
-        syn_lv.connect(i=np.concatenate(ii), j=np.concatenate(jj))
-        syn_lv.w = p.w_lhb_vta
-        objects.append(syn_lv)
+        pairs = [connect(np.random.default_rng(seq), n_lhb[c], nv, p.k_lhb_vta)
+                 for c in range(n_circ)]
+        for k, (source, i, j, _) in enumerate(_by_source(sources, pairs, nv, scales)):
+            model, on_pre, name = _apart(source, "w : 1", "g_e_post += w")
+            syn = b2.Synapses(source, vta, model, on_pre=on_pre,
+                              clock=clock if groups is None else source.clock,
+                              codeobj_class=code,
+                              name="lhb_vta" if groups is None else f"lhb_vta_{k}")
+            syn.connect(i=i, j=j)
+            setattr(syn, name("w"), p.w_lhb_vta)
+            lhb_syn.append(syn)
+            objects.append(syn)
     if p.vta_bg_hz > 0 and p.w_bg > 0:
-        objects += _background(b2, NumpyCodeObject, rng, n_circ * nv, duration_s, p, dt, vta)
-    mon_r = b2.SpikeMonitor(rmtg, name="rmtg_spikes", codeobj_class=NumpyCodeObject)
-    mon_v = b2.SpikeMonitor(vta, name="vta_spikes", codeobj_class=NumpyCodeObject)
-    net = b2.Network(*objects, mon_r, mon_v)
-    net.run((SETTLE_S + duration_s) * b2.second, namespace={})
+        objects += _background(b2, code, rng, n_circ * nv, duration_s, p, clock, vta)
+    mon_r = b2.SpikeMonitor(rmtg, name="rmtg_spikes", codeobj_class=code)
+    mon_v = b2.SpikeMonitor(vta, name="vta_spikes", codeobj_class=code)
+    mon_l = [] if groups is None else [b2.SpikeMonitor(g, name=f"lhb_spikes_{k}",
+                                                       codeobj_class=code)
+                                       for k, g in enumerate(groups)]
+    net = b2.Network(*objects, mon_r, mon_v, *mon_l)
+    if groups is None:
+        net.run((SETTLE_S + duration_s) * b2.second, namespace={})
+    else:  # the LHb cells warm up while the RMTg and VTA settle, unconnected
+        for syn in lhb_syn:
+            syn.active = False
+        # Brian2 notes that these synapses run on the LHb clock (0.05 ms), not the RMTg's:
+        # by design (every LHb spike is delivered; the RMTg integrates it at its next step)
+        quiet = logging.getLogger("brian2.synapses.synapses.synapses_dt_mismatch")
+        quiet.addFilter(_drop)
+        try:
+            net.run(SETTLE_S * b2.second, namespace={})
+            for syn in lhb_syn:
+                syn.active = True
+            net.run(duration_s * b2.second, namespace={})
+        finally:
+            quiet.removeFilter(_drop)
     out = {"rmtg": _split(mon_r, n_circ, nr), "vta": _split(mon_v, n_circ, nv)}
+    if groups is not None:
+        out["lhb"] = [_split(m, 1, len(g))[0] for m, g in zip(mon_l, groups, strict=True)]
     full = _split(mon_v, n_circ, nv, start=-SETTLE_S)
     grid = np.arange(-SETTLE_S, duration_s, 0.005)
     keep = grid >= -1e-12
@@ -277,7 +304,56 @@ def run_downstream(lhb_trains: list[list[np.ndarray]], duration_s: float, seed: 
     return out
 
 
-def _background(b2, code, rng, n: int, duration_s: float, p, dt, vta) -> list:
+def _replay(b2, code, clock, lhb_trains, offsets, duration_s: float, p):
+    """One ``SpikeGeneratorGroup`` of every circuit's LHb trains, from ``SETTLE_S`` on."""
+    idx, times = [], []
+    for c, trains in enumerate(lhb_trains):
+        for k, t in enumerate(trains):
+            t = np.asarray(t, float)
+            t = t[(t >= 0) & (t < duration_s)]
+            # one spike per time step at most: the generator refuses duplicates
+            t = np.unique(np.round(t / (p.dt_ms * 1e-3)))
+            idx.append(np.full(t.size, offsets[c] + k))
+            times.append(t * p.dt_ms * 1e-3 + SETTLE_S)
+    idx = np.concatenate(idx) if idx else np.zeros(0, int)
+    times = np.concatenate(times) if times else np.zeros(0)
+    return b2.SpikeGeneratorGroup(int(offsets[-1]), idx, times * b2.second, clock=clock,
+                                  name="lhb", codeobj_class=code)
+
+
+def _drop(record) -> bool:
+    return False
+
+
+def _apart(source, model: str, on_pre: str):
+    """``model`` and ``on_pre`` with every synaptic variable that the LHb source also has
+    (an LHb cell's gate ``r``, say) renamed ``<name>_syn`` (Brian2 refuses the clash), and
+    the renaming as a function."""
+    import re
+
+    from brian2 import Equations
+
+    clash = set(Equations(model).names) & set(source.variables)
+    for var in clash:
+        model, on_pre = (re.sub(rf"\b(d?){var}\b", rf"\g<1>{var}_syn", model),
+                         re.sub(rf"\b{var}\b", f"{var}_syn", on_pre))
+    return model, on_pre, lambda var: f"{var}_syn" if var in clash else var
+
+
+def _by_source(sources, pairs, n_post: int, scales) -> list[tuple]:
+    """The LHb synapses of the circuits, one set per source (the one generator of replayed
+    trains, or each circuit's group): ``(source, i, j, per-synapse scale)``."""
+    found: dict = {}
+    for c, ((source, offset), (pre, post)) in enumerate(zip(sources, pairs, strict=True)):
+        _, i, j, scale = found.setdefault(id(source), (source, [], [], []))
+        i.append(offset + pre)
+        j.append(c * n_post + post)
+        scale.append(np.full(pre.size, scales[c]))
+    return [(source, *map(np.concatenate, (i, j, scale)))
+            for source, i, j, scale in found.values()]
+
+
+def _background(b2, code, rng, n: int, duration_s: float, p, clock, vta) -> list:
     """Independent Poisson excitation and inhibition, one source of each per VTA cell."""
     total = SETTLE_S + duration_s
     step = p.dt_ms * 1e-3
@@ -288,12 +364,12 @@ def _background(b2, code, rng, n: int, duration_s: float, p, dt, vta) -> list:
         idx.append(np.full(t.size, k))
         times.append(t * step)
     gen = b2.SpikeGeneratorGroup(2 * n, np.concatenate(idx), np.concatenate(times) * b2.second,
-                                 dt=dt, name="vta_background", codeobj_class=code)
-    exc = b2.Synapses(gen, vta, on_pre=f"g_e_post += {p.w_bg!r}", dt=dt, name="vta_bg_exc",
-                      codeobj_class=code)
+                                 clock=clock, name="vta_background", codeobj_class=code)
+    exc = b2.Synapses(gen, vta, on_pre=f"g_e_post += {p.w_bg!r}", clock=clock,
+                      name="vta_bg_exc", codeobj_class=code)
     exc.connect(i=np.arange(n), j=np.arange(n))
-    inh = b2.Synapses(gen, vta, on_pre=f"g_i_post += {p.w_bg!r}", dt=dt, name="vta_bg_inh",
-                      codeobj_class=code)
+    inh = b2.Synapses(gen, vta, on_pre=f"g_i_post += {p.w_bg!r}", clock=clock,
+                      name="vta_bg_inh", codeobj_class=code)
     inh.connect(i=np.arange(n, 2 * n), j=np.arange(n))
     return [gen, exc, inh]
 

@@ -1,4 +1,5 @@
-"""The circuit protocols: LHb population (fast engine) -> RMTg -> VTA, per condition."""
+"""The circuit protocols: LHb population (fast engine, or Brian2 in the network) -> RMTg ->
+VTA, per condition."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pandas as pd
 from ..model.inputs import check_int
 from ..model.units import to_display
 from .metrics import pause_after, population_summary
-from .network import DEFAULT_CIRCUIT, CircuitParameters, run_downstream
+from .network import DEFAULT_CIRCUIT, SETTLE_S, CircuitParameters, run_downstream
 
 __all__ = ["CircuitArm", "CircuitResult", "run_circuit", "standard_arms", "rate_matched_tonic",
            "ketamine_dose_response", "volley_pause"]
@@ -89,7 +90,7 @@ def rate_matched_tonic(trains, duration_s: float, rng: np.random.Generator,
 def run_circuit(arms: Sequence[CircuitArm] | None = None, *, n_lhb: int = 100,
                 duration="10 s", seed: int = DEFAULT_SEED, jitter: float = 0.2,
                 params: CircuitParameters = DEFAULT_CIRCUIT, overrides=None,
-                warmup="1 s", progress: bool = False) -> CircuitResult:
+                warmup="1 s", progress: bool = False, lhb: str = "spikes") -> CircuitResult:
     """Simulate the LHb population of each arm with habmodel's fast engine, then the
     RMTg and VTA populations it drives (all arms in one Brian2 network).
 
@@ -107,6 +108,13 @@ def run_circuit(arms: Sequence[CircuitArm] | None = None, *, n_lhb: int = 100,
         The downstream circuit (``params.with_(w_gaba=...)`` to change it).
     overrides : dict, optional
         LHb model parameter overrides (as for :func:`habmodel.simulate`).
+    lhb : {"spikes", "group"}
+        ``"spikes"`` (default): the LHb cells are simulated first (fast engine) and their
+        spikes replayed into the network. ``"group"``: they are simulated inside the
+        network, one :func:`habmodel.brian2_group` per arm (Brian2, slower; the same cells
+        and input, so the same LHb spikes up to the engines' rounding). Their warm-up is
+        then the circuit's settling period, so ``warmup`` must be 1 s, and rate-matched
+        arms (which need the LHb spikes beforehand) are refused.
     """
     from ..simulation import simulate
 
@@ -123,22 +131,55 @@ def run_circuit(arms: Sequence[CircuitArm] | None = None, *, n_lhb: int = 100,
         raise ValueError(f"duration: expected a positive time up to 1 h, got {duration!r}")
     if not isinstance(params, CircuitParameters):
         raise ValueError("params: expected a CircuitParameters")
-    lhb = {}
+    if lhb not in ("spikes", "group"):
+        raise ValueError(f"lhb: expected 'spikes' or 'group', got {lhb!r}")
+    if lhb == "group":
+        down = _in_network(arms, n_lhb, duration_s, seed, jitter, params, overrides, warmup)
+        trains = {a.label: down["lhb"][k] for k, a in enumerate(arms)}
+        return _result(arms, duration_s, seed, params, trains, down)
+    trains = {}
     for arm in arms:
         if arm.tonic_like is not None:
             continue
         result = simulate(arm.condition, drugs=dict(arm.drugs) or None, n_cells=n_lhb,
                           duration=duration, seed=seed, jitter=jitter, overrides=overrides,
                           warmup=warmup, progress=progress)
-        lhb[arm.label] = [np.asarray(s, float) for s in result.spikes_s]
+        trains[arm.label] = [np.asarray(s, float) for s in result.spikes_s]
     rng = np.random.default_rng([seed, 0x7091C])
     for arm in arms:
         if arm.tonic_like is not None:
-            if arm.tonic_like not in lhb:
+            if arm.tonic_like not in trains:
                 raise ValueError(f"arms: {arm.label!r} is rate-matched to {arm.tonic_like!r}, "
                                  "which is not a simulated arm")
-            lhb[arm.label] = rate_matched_tonic(lhb[arm.tonic_like], duration_s, rng)
-    down = run_downstream([lhb[a.label] for a in arms], duration_s, seed, params)
+            trains[arm.label] = rate_matched_tonic(trains[arm.tonic_like], duration_s, rng)
+    down = run_downstream([trains[a.label] for a in arms], duration_s, seed, params)
+    return _result(arms, duration_s, seed, params, trains, down)
+
+
+def _in_network(arms, n_lhb, duration_s, seed, jitter, params, overrides, warmup) -> dict:
+    """The downstream run with each arm's LHb cells simulated in the network."""
+    import brian2 as b2
+
+    from ..engines.group import brian2_group
+    from ..engines.runtime import compiled_code_class
+
+    if any(a.tonic_like is not None for a in arms):
+        raise ValueError("arms: a rate-matched arm replays another arm's LHb spikes, which "
+                         "lhb='group' has only after the run; use lhb='spikes'")
+    if abs(to_display(warmup, "s", "warmup") - SETTLE_S) > 1e-9:
+        raise ValueError(f"warmup: with lhb='group' the LHb cells warm up during the "
+                         f"circuit's {SETTLE_S:g} s settling period; expected {SETTLE_S:g} s, "
+                         f"got {warmup!r}")
+    code = compiled_code_class()
+    groups = [brian2_group(n_lhb, a.condition, drugs=dict(a.drugs) or None,
+                           overrides=overrides, seed=seed, jitter=jitter, name=f"lhb_{k}",
+                           codeobj_class=code) for k, a in enumerate(arms)]
+    for group in groups:
+        group.t_offset = SETTLE_S * b2.second  # time 0 of a step protocol: the recording's
+    return run_downstream(None, duration_s, seed, params, lhb_groups=groups)
+
+
+def _result(arms, duration_s, seed, params, lhb, down) -> CircuitResult:
     spikes = {a.label: {"LHb": lhb[a.label], "RMTg": down["rmtg"][k], "VTA": down["vta"][k]}
               for k, a in enumerate(arms)}
     da = {a.label: down["da_nM"][k] for k, a in enumerate(arms)}

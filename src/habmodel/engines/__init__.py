@@ -7,6 +7,7 @@
 :mod:`.fast`        compiling, caching (verified entries) and loading the fast kernel
 :mod:`.kernel`      a loaded kernel (the ctypes call) and its thread count
 :mod:`.runtime`     the Brian2 runtime engine (``NeuronGroup``, ``Network``, monitors)
+:mod:`.group`       ``brian2_group``: the cell as a ``NeuronGroup`` for your own network
 :mod:`.runner`      runs a population on either engine and checks the result
 :mod:`.reference`   a SciPy (Radau) reference integration of one cell
 :mod:`.cpreamble`   the C text every kernel starts with (SIMD width, the loop's exp)

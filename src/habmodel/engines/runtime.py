@@ -5,6 +5,10 @@ fast kernel (:mod:`habmodel.model.drive`)."""
 
 from __future__ import annotations
 
+import os
+import warnings
+from functools import cache
+
 import numpy as np
 
 from ..model.cell import Cell
@@ -18,7 +22,8 @@ from ..model.drive import (
 )
 from ..model.equations import SPIKE_CONDITION, cell_for
 
-__all__ = ["glutamate_count_function", "build_network"]
+__all__ = ["glutamate_count_function", "lhb_group", "build_network", "compiled_code_class",
+           "CodegenFallbackWarning"]
 
 _CYTHON_COUNT = f"""
 cdef int glutamate_count(int key_hi, int key_lo, double t, double dt, double lam):
@@ -71,6 +76,56 @@ def glutamate_count_function():
     return function
 
 
+def lhb_group(values: dict, avail: dict, n_cells: int, seed: int, dt, method: str, t_offset,
+              *, cell: Cell, input_ids=None, glutamate: bool = True, name: str = "lhb",
+              codeobj_class=None):
+    """The ``NeuronGroup`` of a population of ``cell`` (the assembled equations, every
+    per-cell value set, the initial state) with its glutamate drive: the runtime engine's
+    group (:func:`build_network`) and :func:`habmodel.brian2_group`'s.
+
+    ``values`` are per-cell parameter arrays in display units, ``avail`` the drug factors
+    (``avail_<target>``, ``pore_load``, ...); ``cell`` is used as given (its variant is
+    chosen by the caller). With ``glutamate`` the Poisson drive of
+    :mod:`habmodel.model.drive` (seed ``seed``, streams ``input_ids``) is a
+    ``run_regularly`` operation named ``<name>_glutamate`` at the start of every step;
+    without it the group has no input of its own. The group's namespace holds what its
+    code needs (the ``glutamate_count`` function), so a ``Network`` runs it with no
+    ``namespace`` argument.
+    """
+    import brian2 as b2
+
+    from ..model.units import unit_of
+
+    equations = cell.full_equations()
+    if glutamate:
+        equations += "\nglu_key_hi : integer (constant)\nglu_key_lo : integer (constant)"
+    group = b2.NeuronGroup(
+        n_cells, equations, method=method, threshold=SPIKE_CONDITION,
+        refractory=SPIKE_CONDITION, dt=dt, name=name, codeobj_class=codeobj_class,
+        namespace={"glutamate_count": glutamate_count_function()},
+    )
+    table = cell.parameters
+    for key in cell.equation_parameters:
+        setattr(group, key, np.asarray(values[key], float) * unit_of(table[key].unit))
+    declared = set(group.variables)
+    for key, value in avail.items():
+        if key in declared:
+            setattr(group, key, value)
+    for target in cell.drug_targets:
+        if f"avail_{target}" not in avail:
+            setattr(group, f"avail_{target}", 1.0)
+    group.t_offset = t_offset
+    for key, value in cell.initial_state().items():
+        setattr(group, key, value * b2.volt if key == "v" else value)
+    if glutamate:
+        group.glu_key_hi, group.glu_key_lo = _split_keys(input_keys(seed, n_cells, input_ids))
+        code = ["n_glu = glutamate_count(glu_key_hi, glu_key_lo, t, dt, nu_glu*dt)"]
+        code += [f"{var} += n_glu*({expr})" for var, expr in cell.glutamate_event.items()]
+        group.run_regularly("\n".join(code), clock=group.clock, when="start", order=0,
+                            name=f"{name}_glutamate", codeobj_class=codeobj_class)
+    return group
+
+
 def build_network(values: dict, avail: dict, n_cells: int, seed: int, dt, method: str,
                   record_v, record_dt, t_offset, *, ketamine_model: str = "hill",
                   input_ids=None, cell: Cell | None = None):
@@ -100,32 +155,8 @@ def build_network(values: dict, avail: dict, n_cells: int, seed: int, dt, method
     """
     import brian2 as b2
 
-    from ..model.units import unit_of
-
-    cell = cell_for(ketamine_model, cell)
-    keys = "glu_key_hi : integer (constant)\nglu_key_lo : integer (constant)"
-    group = b2.NeuronGroup(
-        n_cells, cell.full_equations() + "\n" + keys, method=method,
-        threshold=SPIKE_CONDITION, refractory=SPIKE_CONDITION, dt=dt, name="lhb",
-        namespace={"glutamate_count": glutamate_count_function()},
-    )
-    table = cell.parameters
-    for name in cell.equation_parameters:
-        setattr(group, name, np.asarray(values[name], float) * unit_of(table[name].unit))
-    declared = set(group.variables)
-    for name, value in avail.items():
-        if name in declared:
-            setattr(group, name, value)
-    for target in cell.drug_targets:
-        if f"avail_{target}" not in avail:
-            setattr(group, f"avail_{target}", 1.0)
-    group.t_offset = t_offset
-    group.glu_key_hi, group.glu_key_lo = _split_keys(input_keys(seed, n_cells, input_ids))
-    for name, value in cell.initial_state().items():
-        setattr(group, name, value * b2.volt if name == "v" else value)
-    code = ["n_glu = glutamate_count(glu_key_hi, glu_key_lo, t, dt, nu_glu*dt)"]
-    code += [f"{var} += n_glu*({expr})" for var, expr in cell.glutamate_event.items()]
-    group.run_regularly("\n".join(code), dt=dt, when="start", order=0, name="glutamate")
+    group = lhb_group(values, avail, n_cells, seed, dt, method, t_offset,
+                      cell=cell_for(ketamine_model, cell), input_ids=input_ids)
     objects = [group]
     spikes = b2.SpikeMonitor(group, record=True, name="spikes")
     objects.append(spikes)
@@ -135,3 +166,60 @@ def build_network(values: dict, avail: dict, n_cells: int, seed: int, dt, method
                                 order=-1, name="trace")
         objects.append(state)
     return b2.Network(*objects), group, spikes, state
+
+
+class CodegenFallbackWarning(RuntimeWarning):
+    """Brian2's Cython target does not compile here; NumPy's is used instead (slower, the
+    same numbers)."""
+
+
+_CYTHON_TEST = """
+#cython: language_level=3
+def main():
+    cdef int x
+    x = 1
+    return x
+"""
+
+
+def compiled_code_class():
+    """Brian2's Cython code-object class if a Cython module compiles (or is in the Cython
+    cache) here, else its NumPy class, with one :class:`CodegenFallbackWarning` that says
+    why. Checked once per process and compiler setting (``CC``, ``CXX``, ``PATH``,
+    ``CYTHON_CACHE_DIR``); Brian2's preferences are not changed."""
+    keys = ("CC", "CXX", "PATH", "CYTHON_CACHE_DIR")
+    return _code_class(tuple(os.environ.get(k) for k in keys))
+
+
+@cache
+def _code_class(environment: tuple):
+    import re
+
+    from brian2 import prefs
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+    from brian2.codegen.runtime.cython_rt import CythonCodeObject
+    from brian2.codegen.runtime.cython_rt.extension_manager import cython_extension_manager
+    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+    from brian2.utils.logger import catch_logs
+
+    try:
+        with catch_logs():  # Brian2's notes on the compiler flags it drops: not for users
+            compiler, args = get_compiler_and_args()
+            module = cython_extension_manager.create_extension(
+                _CYTHON_TEST, compiler=compiler, extra_compile_args=args,
+                extra_link_args=prefs["codegen.cpp.extra_link_args"],
+                include_dirs=prefs["codegen.cpp.include_dirs"],
+                library_dirs=prefs["codegen.cpp.library_dirs"],
+                runtime_library_dirs=prefs["codegen.cpp.runtime_library_dirs"])
+        if module.main() != 1:
+            raise RuntimeError("the test module returned a wrong value")
+    except Exception as err:  # noqa: BLE001 - any failure means: no Cython here
+        text = " ".join(str(err).split())
+        failed = re.search(r"(failed with|returned non-zero) exit (code|status) \d+", text)
+        why = (f"the C compiler {failed.group(0)}" if failed
+               else f"{type(err).__name__}: {text[:200]}")
+        warnings.warn(f"habmodel: Brian2's Cython target does not compile here ({why}); "
+                      "using its NumPy target instead (the same numbers, 3-4x slower)",
+                      CodegenFallbackWarning, stacklevel=3)
+        return NumpyCodeObject
+    return CythonCodeObject

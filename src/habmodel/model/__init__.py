@@ -12,6 +12,7 @@
 :mod:`.drive`             the glutamate drive (a counter-based Poisson input)
 :mod:`.jitter`            cell-to-cell heterogeneity of the conductances
 :mod:`.inputs`            checks of user inputs (sizes, durations, parameter overrides)
+:mod:`.values`            the per-cell values of a population (condition, jitter, drugs)
 :mod:`.units`             parsing and display of Brian2 quantities
 ========================  ===============================================================
 
@@ -22,7 +23,19 @@ Every public name of these modules is also a name of this package::
     condition_values("depressed")["K_o"]   # 2.6 (mM)
 """
 
-from . import cell, currents, drive, drugs, equations, inputs, jitter, parameters, parts, units
+from . import (
+    cell,
+    currents,
+    drive,
+    drugs,
+    equations,
+    inputs,
+    jitter,
+    parameters,
+    parts,
+    units,
+    values,
+)
 from .cell import *  # noqa: F403
 from .currents import *  # noqa: F403
 from .drive import *  # noqa: F403
@@ -33,6 +46,7 @@ from .jitter import *  # noqa: F403
 from .parameters import *  # noqa: F403
 from .parts import *  # noqa: F403
 from .units import *  # noqa: F403
+from .values import *  # noqa: F403
 
 __all__ = sorted({name for module in (parts, units, currents, parameters, cell, equations, drive,
-                                      drugs, jitter, inputs) for name in module.__all__})
+                                      drugs, jitter, inputs, values) for name in module.__all__})

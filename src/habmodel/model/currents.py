@@ -15,7 +15,7 @@ from __future__ import annotations
 from .parts import Parameter, Part
 
 __all__ = ["MEMBRANE", "NA_K", "M_CURRENT", "LEAK", "T_CURRENT", "H_CURRENT", "NMDA", "AMPA",
-           "INJECTION", "LHB_PARTS", "NMDA_TRAPPING", "KETAMINE_TRAPPING"]
+           "INJECTION", "LHB_PARTS", "NMDA_TRAPPING", "KETAMINE_TRAPPING", "GABA_A"]
 
 
 def _p(name, unit, default, low, high, meaning, source, group) -> Parameter:
@@ -198,6 +198,27 @@ INJECTION = Part(
            "current step amplitude, on during [step_start, step_stop)", "protocol", "injection"),
         _p("step_start", "ms", 0, 0, 1e7, "current step onset", "protocol", "injection"),
         _p("step_stop", "ms", 0, 0, 1e7, "current step offset", "protocol", "injection"),
+    ))
+
+#: A GABA-A synaptic input, for networks built from :func:`habmodel.brian2_group` (which adds
+#: it to the cell): ``Synapses(..., on_pre="s_GABA_post += w")`` with a dimensionless ``w``
+#: (1 opens g_GABA). Not a part of the default cell: s_GABA has no source there.
+_COBAHH = ("Brette et al. 2007 COBAHH benchmark (Brian2's COBAHH example: inhibitory "
+           "tau 10 ms, E -80 mV) [lit]")
+GABA_A = Part(
+    "GABA_A", "GABA-A synaptic input (brian2_group: Synapses increment s_GABA)",
+    """
+I_GABA = g_GABA*s_GABA*(v - E_GABA) : amp/meter**2
+ds_GABA/dt = -s_GABA/tau_GABA : 1
+""",
+    currents=("I_GABA",), states={"s_GABA": 0.0},
+    parameters=(
+        _p("g_GABA", "mS/cm2", 0.1, 0, 50, "GABA-A conductance per unit of s_GABA (0.1 mS/cm2 "
+           "is 2.5 nS on the 2500 um2 membrane: a strong unitary synapse)",
+           "unitary GABA-A conductances are 0.5-5 nS; teaching value [assume]", "gaba"),
+        _p("tau_GABA", "ms", 10, 0.5, 200, "GABA-A decay time constant", _COBAHH, "gaba"),
+        _p("E_GABA", "mV", -80, -100, -40, "GABA-A (Cl-) reversal potential", _COBAHH,
+           "gaba"),
     ))
 
 #: The LHb cell of docs/model.md, part by part.
