@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e ".[test]"
+	$(BIN)/python -m pip install -e ".[test,neuron,neuroml]"
 	touch $@
 
 figures: $(VENV)/.installed
@@ -22,10 +22,12 @@ test: $(VENV)/.installed system
 	$(BIN)/python -m pytest -n $(JOBS) --maxprocesses=4
 
 # What the tests need from Debian: Chromium and ChromeDriver (the browser lab's tests),
-# clang, lld and the WASI C library (the WebAssembly kernel), Node.js (the lab's modules).
+# clang, lld and the WASI C library (the WebAssembly kernel), Node.js (the lab's modules),
+# a Java runtime (jNeuroML, for the NeuroML export's tests).
 # Installed only when make runs as root (CI, containers); a normal user is shown the one
 # apt command instead, and the tests that need these packages say why they skip.
-DEBIAN_PACKAGES := chromium chromium-driver clang lld wasi-libc libclang-rt-dev-wasm32 nodejs
+DEBIAN_PACKAGES := chromium chromium-driver clang lld wasi-libc libclang-rt-dev-wasm32 nodejs \
+                   default-jre-headless
 
 system:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \

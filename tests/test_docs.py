@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Modules whose docstrings hold examples (each example is a short real simulation).
-DOCUMENTED = ["habmodel", "habmodel.simulation", "habmodel.sweeps", "habmodel.analysis",
+DOCUMENTED = ["habmodel", "habmodel.simulation", "habmodel.engines.group", "habmodel.sweeps",
+              "habmodel.analysis",
               "habmodel.model.parameters", "habmodel.experiments.dose",
               "habmodel.experiments.panel", "habmodel.experiments.rebound",
               "habmodel.experiments.mode_map", "habmodel.experiments.population",

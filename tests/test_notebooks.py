@@ -27,6 +27,8 @@ NOTEBOOKS = (
     "06_research_sandbox",
     "07_trapping",
     "08_circuit",
+    "09_voltage_clamp",
+    "10_two_hypotheses",
 )
 
 #: Shortened parameters for the execution tests (each key must be in the parameters cell).
@@ -43,6 +45,9 @@ SHORT = {
     "07_trapping": {"n_cells": 2, "window_s": 1.0, "n_blocks": 5, "onset_s": 4.0,
                     "demo_s": 8.0, "validate_s": 6.0},
     "08_circuit": {"n_lhb": 20, "n_down": 20, "duration_s": 1.0},
+    "09_voltage_clamp": {"step_ms": 20.0, "n_pulses": 3, "n_holds": 4, "h_step_s": 0.3},
+    "10_two_hypotheses": {"duration_s": 1.0, "n_cells": 2, "n_doses": 3, "n_holds": 3,
+                          "jitter_cells": 8},
 }
 
 #: Text that would mean a notebook defines model equations instead of using the package.

@@ -106,6 +106,8 @@ def test_cell_arguments_are_checked():
     with pytest.raises(ValueError, match="ketamine_model"):
         Cell(ketamine_model="kinetic")
     with pytest.raises(TypeError, match="cell: expected a habmodel.Cell"):
+        habmodel.simulate(cell=["A-current"])
+    with pytest.raises(ValueError, match="unknown cell 'A-current'"):  # a name: model/cells.py
         habmodel.simulate(cell="A-current")
     with pytest.raises(ValueError, match="unknown parameter 'g_toy'"):
         habmodel.simulate(overrides={"g_toy": 1 * msiemens / cm**2})  # not without the part

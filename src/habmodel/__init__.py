@@ -5,6 +5,7 @@ The public API:
 
 ==================================  ============================================================
 :func:`simulate`                    one population run; returns a :class:`SimulationResult`
+:func:`brian2_group`                the cells as a Brian2 ``NeuronGroup`` for your own network
 :data:`PARAMETERS`                  the parameter table (unit, default, range, source)
 :data:`CONDITIONS`                  the named conditions (``control``, ``depressed``)
 :data:`DRUGS`, :class:`Drug`        ketamine, AP5, mibefradil (and your own)
@@ -14,6 +15,7 @@ The public API:
 :func:`rebound`
 :func:`mode_map`
 :func:`jittered_population`
+:func:`vclamp`                      an ideal voltage clamp: every membrane current per step
 :func:`sweep`                       a parameter sweep to a tidy table (resumable)
 :func:`run_validation`              the claims of docs/science.md, checked on simulations
 ==================================  ============================================================
@@ -47,12 +49,15 @@ except PackageNotFoundError:  # pragma: no cover
 #: Names loaded on first use, and the module each comes from.
 _LAZY = {
     "simulate": "simulation", "SimulationResult": "simulation", "SimulationError": "simulation",
+    "brian2_group": "engines.group",
     "sweep": "sweeps", "run_validation": "validate",
     "pharmacology_panel": "experiments", "dose_response": "experiments",
     "rebound": "experiments", "mode_map": "experiments", "jittered_population": "experiments",
+    "vclamp": "experiments",
 }
 
-__all__ = ["simulate", "SimulationResult", "SimulationError", "sweep", "run_validation",
+__all__ = ["simulate", "SimulationResult", "SimulationError", "brian2_group", "sweep",
+           "run_validation", "vclamp",
            "pharmacology_panel", "dose_response", "rebound", "mode_map",
            "jittered_population", "BurstCriteria", "Drug", "DRUGS", "CONDITIONS",
            "PARAMETERS", "Parameter", "Cell", "Part", "load_parts", "__version__"]

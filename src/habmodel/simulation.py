@@ -43,7 +43,7 @@ from .engines.runner import (  # the population runners (FastPopulation etc. are
     run_runtime,
 )
 from .model.cell import Cell
-from .model.drugs import availability
+from .model.cells import named_cell
 from .model.equations import KETAMINE_MODELS, cell_for
 from .model.inputs import (
     MAX_CELLS,
@@ -53,6 +53,7 @@ from .model.inputs import (
     resolve_parameters,
 )
 from .model.units import to_display
+from .model.values import population_values
 
 __all__ = ["simulate", "SimulationResult", "SimulationError", "EngineFallbackWarning",
            "default_engine",
@@ -142,7 +143,7 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
              criteria: analysis.BurstCriteria | None = None, engine: str | None = None,
              threads: int | None = None, progress: bool | None = None,
              ketamine_model: str = "hill", input_ids=None,
-             jitter: float = 0.0, cell: Cell | None = None) -> SimulationResult:
+             jitter: float = 0.0, cell: Cell | str | None = None) -> SimulationResult:
     """Simulate a population of LHb neurons.
 
     Parameters
@@ -193,10 +194,11 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         uniform in ``[1 - jitter, 1 + jitter]`` (:mod:`habmodel.model.jitter`); the
         factors depend only on the seed and the cell's id (``input_ids``), so
         the same seed gives the same cells in every condition and with every drug.
-    cell : Cell, optional
+    cell : Cell or str, optional
         The neuron model (default: the LHb neuron of ``docs/model.md``); e.g.
-        ``habmodel.Cell(extra=[my_current])`` (:mod:`habmodel.model.cell`). Both engines
-        integrate its equations; ``overrides`` may set its parameters.
+        ``habmodel.Cell(extra=[my_current])`` (:mod:`habmodel.model.cell`), or the name of
+        a named cell, ``"default"`` or ``"pacemaker"`` (:mod:`habmodel.model.cells`). Both
+        engines integrate its equations; ``overrides`` may set its parameters.
 
     Returns
     -------
@@ -249,18 +251,9 @@ def simulate(condition: str = "control", drugs: dict | None = None, n_cells: int
         if cells.size and (cells.min() < 0 or cells.max() >= n_cells):
             raise ValueError(f"record_v: cell indices must be in [0, {n_cells - 1}]")
 
-    cell = cell_for(ketamine_model, cell)
-    values = resolve_parameters(condition, overrides, n_cells, cell.parameters)
-    if jitter:
-        from .model.jitter import check_fraction, conductances, jitter_factors
-
-        ids = np.arange(n_cells) if input_ids is None else input_ids
-        names = conductances(cell.parameters)
-        for name, factor in jitter_factors(ids, check_fraction(jitter), seed, names).items():
-            values[name] = values[name] * factor
-    concentrations = resolve_drugs(drugs, n_cells)
-    avail = availability(concentrations, values, n_cells, ketamine_model,
-                         targets=cell.drug_targets)
+    cell = cell_for(ketamine_model, named_cell(cell) if isinstance(cell, str) else cell)
+    values, concentrations, avail = population_values(condition, overrides, drugs, n_cells,
+                                                      seed, jitter, cell, input_ids)
 
     n_warm = int(round(warmup_s * 1e3 / dt_ms))
     n_rec = int(round(duration_s * 1e3 / dt_ms))

@@ -16,6 +16,9 @@
     habmodel cache [--info | --clear]
     habmodel lab --out DIR [--part FILE ...]
     habmodel app [--host ADDRESS] [--port N] [--no-browser] [--dir DIR]
+    habmodel export neuron|neuroml --out DIR [--part FILE ...]
+    habmodel vclamp [--protocol NAME] --hold V --steps V1,V2,...mV --duration T [--tail V] \\
+        --out DIR
 
 Every input is checked before anything is simulated or written. Bad input
 exits with status 2 and one line on stderr, ``habmodel: error: <param>: <what
@@ -73,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import calibrate as cli_calibrate
     from . import circuit as cli_circuit
     from . import experiments as cli_experiments
+    from . import export as cli_export
     from . import lab as cli_lab
+    from . import vclamp as cli_vclamp
 
     parser = _Parser(prog=PROG, description="A Brian2 model of lateral habenula burst firing.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -89,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_cache.add_cache(sub)
     cli_lab.add_lab(sub)
     cli_app.add_app(sub)
+    cli_export.add_export(sub)
+    cli_vclamp.add_vclamp(sub)
     return parser
 
 
@@ -232,6 +239,7 @@ def _join_negative_values(argv: list[str]) -> list[str]:
 
 def main(argv=None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failure, 2 bad input)."""
+    from ..engines.fast import EngineUnavailableError
     from ..simulation import SimulationError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -260,6 +268,8 @@ def main(argv=None) -> int:
             return fail(f"--out: {err}", 2)
         except SimulationError as err:
             return fail(err, 1)
+        except EngineUnavailableError as err:  # --engine wasm for a cell it cannot run, ...
+            return fail(f"--engine: {err}", 2)
         except KeyboardInterrupt:
             return fail("interrupted", 130)
         finally:

@@ -28,23 +28,42 @@ class UsageError(ValueError):
 
 
 def add_part_option(p) -> None:
-    """--part FILE: extra parts of the cell from a Python file (:func:`habmodel.load_parts`)."""
+    """--part FILE: extra parts of the cell from a Python file (:func:`habmodel.load_parts`);
+    --cell NAME: the named cell they are added to (:mod:`habmodel.model.cells`)."""
+    from ..model.cells import CELL_DOCS, DEFAULT_CELL_NAME
+
     p.add_argument("--part", action="append", default=[], metavar="FILE",
                    help="add the current(s) a Python file defines (PARTS = [habmodel.Part(...)]) "
                    "to the cell; repeatable. See docs/howto.md")
+    cells = "; ".join(f"{name}: {doc}" for name, doc in CELL_DOCS.items())
+    p.add_argument("--cell", default=None, metavar="NAME",
+                   help=f"the named cell to simulate (default {DEFAULT_CELL_NAME}). {cells}")
 
 
 def cell_option(args):
-    """The cell of ``--part`` FILEs (a :class:`habmodel.Cell`), or None without any."""
+    """The cell of ``--cell`` NAME and ``--part`` FILEs (a :class:`habmodel.Cell`), or None
+    for the default cell without extra parts."""
     files = getattr(args, "part", None) or []
-    if not files:
+    name = getattr(args, "cell", None)
+    if not files and name is None:
         return None
     if getattr(args, "_cell", None) is None:
         from ..model.cell import Cell, load_parts
+        from ..model.cells import CELLS, DEFAULT_CELL_NAME, named_cell
 
         try:
+            base = named_cell(DEFAULT_CELL_NAME if name is None else name)
+        except ValueError as err:
+            raise UsageError(f"--cell: {err}") from None
+        if base is not CELLS[DEFAULT_CELL_NAME] and getattr(args, "command", None) == "lab":
+            raise UsageError(f"--cell: the lab has the default cell only; set the {name} "
+                             "cell's values in the lab's address, or run it with 'habmodel "
+                             f"simulate --cell {name}' (docs/two_hypotheses.md)")
+        if not files and base is CELLS[DEFAULT_CELL_NAME]:
+            return None
+        try:
             extra = [part for file in files for part in load_parts(file)]
-            args._cell = Cell(extra=extra)
+            args._cell = Cell(base.parts, extra=extra)
         except (ValueError, TypeError) as err:
             raise UsageError(f"--part: {err}") from None
     return args._cell

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .fast import EngineUnavailableError
 from .wasm import PREBUILT, VARIANTS, packaged_layout
 
 __all__ = ["WasmKernel", "wasm_kernel", "WasmUnavailableError"]
@@ -28,7 +29,7 @@ __all__ = ["WasmKernel", "wasm_kernel", "WasmUnavailableError"]
 _BLOCK = 64  # cells per thread block, as in the native kernel
 
 
-class WasmUnavailableError(RuntimeError):
+class WasmUnavailableError(EngineUnavailableError):
     """The WebAssembly engine cannot run here (wasmtime missing, or not the built-in cell)."""
 
 

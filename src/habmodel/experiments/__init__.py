@@ -1,4 +1,5 @@
-"""Experiment protocols: pharmacology panel, dose-response, rebound, mode map, jitter.
+"""Experiment protocols: pharmacology panel, dose-response, rebound, mode map, jitter, and
+the voltage-clamp lab (:func:`vclamp`, :func:`vclamp_protocol`; ``docs/vclamp.md``).
 
 The summaries of their tables (:mod:`habmodel.analysis.summaries`) and the
 conductance block curve (:func:`habmodel.analysis.curves.conductance_block`) are
@@ -61,11 +62,14 @@ from .mode_map import mode_map
 from .panel import pharmacology_panel
 from .population import jittered_population
 from .rebound import rebound
+from .vclamp import VClampResult, clamp_iv, vclamp
+from .vclamp_protocols import VCLAMP_PROTOCOLS, vclamp_protocol
 
 __all__ = [
     "METRICS", "DRUG_COLUMNS", "DEFAULT_SEED", "DEFAULT_DOSES_UM", "DEFAULT_K_O_MM",
     "DEFAULT_G_NMDA", "summarise", "pharmacology_panel", "panel_summary", "dose_response",
     "dose_response_means", "fit_dose_response", "conductance_block", "rebound",
     "rebound_summary", "mode_map", "mode_map_summary", "jittered_population", "jitter_summary",
-    "ketamine_created_bursting",
+    "ketamine_created_bursting", "vclamp", "VClampResult", "vclamp_protocol",
+    "VCLAMP_PROTOCOLS", "clamp_iv",
 ]
