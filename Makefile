@@ -19,7 +19,7 @@ figures: $(VENV)/.installed
 # The suite on every core (pytest-xdist; at most 4 workers). One worker: make test JOBS=0
 JOBS ?= auto
 test: $(VENV)/.installed system
-	$(BIN)/python -m pytest -n $(JOBS) --maxprocesses=4
+	$(BIN)/python -m pytest -n $(JOBS) --maxprocesses=4 --dist worksteal
 
 # What the tests need from Debian: Chromium and ChromeDriver (the browser lab's tests),
 # clang, lld and the WASI C library (the WebAssembly kernel), Node.js (the lab's modules),

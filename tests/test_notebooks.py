@@ -44,7 +44,7 @@ SHORT = {
     "06_research_sandbox": {"duration_s": 1.0, "n_cells": 3, "seeds": 1, "interactive": False},
     "07_trapping": {"n_cells": 2, "window_s": 1.0, "n_blocks": 5, "onset_s": 4.0,
                     "demo_s": 8.0, "validate_s": 6.0},
-    "08_circuit": {"n_lhb": 20, "n_down": 20, "duration_s": 1.0},
+    "08_circuit": {"n_lhb": 20, "n_down": 20, "duration_s": 0.5},
     "09_voltage_clamp": {"step_ms": 20.0, "n_pulses": 3, "n_holds": 4, "h_step_s": 0.3},
     "10_two_hypotheses": {"duration_s": 1.0, "n_cells": 2, "n_doses": 3, "n_holds": 3,
                           "jitter_cells": 8},
