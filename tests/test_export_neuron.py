@@ -35,45 +35,12 @@ DURATION_S, SEED, MAX_DT_S = 2.0, 1, 0.5e-3
 def reference_with_events(cell=None, condition="depressed", drugs=None, overrides=None,
                           seed=SEED, duration_s=DURATION_S, warmup_s=0.5) -> np.ndarray:
     """Spike times (s) of one cell by habmodel's Radau reference, with the glutamate events
-    of ``seed`` added at the start of their 0.05 ms steps, as the engines add them."""
-    from scipy.integrate import solve_ivp
+    of ``seed`` added at the start of their 0.05 ms steps, as the engines add them, and the
+    cell started where :func:`habmodel.simulate` starts it."""
+    from habmodel.exports.neuroml_check import reference_with_events as reference
 
-    from habmodel.engines.reference import ATOL, RTOL, initial_state, reference_system
-    from habmodel.engines.symbolic import symbolic_model
-    from habmodel.model.drive import glutamate_counts, input_keys
-    from habmodel.model.drugs import availability
-    from habmodel.model.equations import cell_for
-    from habmodel.simulation import DEFAULT_DT_MS, resolve_drugs, resolve_parameters
-
-    cell = cell_for("hill", cell)
-    values = resolve_parameters(condition, overrides, 1, cell.parameters)
-    avail = availability(resolve_drugs(drugs, 1), values, 1, targets=cell.drug_targets)
-    params = {k: float(v[0]) for k, v in values.items()}
-    dt = DEFAULT_DT_MS * 1e-3
-    n_warm, n_total = round(warmup_s / dt), round((warmup_s + duration_s) / dt)
-    system = reference_system(params, {k: float(v[0]) for k, v in avail.items()},
-                              n_warm * dt, cell)
-    names = [s.name for s in symbolic_model(cell.full_equations()).states]
-    counts = glutamate_counts(input_keys(seed, 1)[0], np.arange(n_total),
-                              params["nu_glu"] * dt)
-    edges = sorted({*(int(k) for k in np.flatnonzero(counts)), n_total,
-                    *(round(b / dt) for b in system.breakpoints)})
-    kicks = {var: float(params[code]) if code in params else float(code)
-             for var, code in cell.glutamate_event.items()}
-    y, t0, spikes = initial_state(cell), 0.0, []
-    atol = np.array([ATOL.get(n, 1e-7) for n in names])
-    for step in edges:
-        if step * dt > t0:
-            sol = solve_ivp(system.fun, (t0, step * dt), y, method="Radau", jac=system.jac,
-                            events=system.threshold, rtol=RTOL, atol=atol)
-            assert sol.status == 0, sol.message
-            spikes.append(sol.t_events[0])
-            y, t0 = sol.y[:, -1], step * dt
-        if step < n_total:
-            for var, kick in kicks.items():
-                y[names.index(var)] += counts[step] * kick
-    times = np.concatenate(spikes) - n_warm * dt
-    return times[times >= 0]
+    return reference(condition, drugs, overrides, cell=cell, seed=seed,
+                     duration=f"{duration_s!r} s", warmup=f"{warmup_s!r} s", start="habmodel")
 
 
 # --- the exported folders ----------------------------------------------------------------

@@ -212,6 +212,32 @@ def require_unit(option: str, name: str, text: str, given: str | None = None,
                      f"{name}={given}{unit.replace(' ', '')}")
 
 
+def one_cell_inputs(args, table, condition: str, set_example: str,
+                    drug_example: str) -> tuple[dict, dict]:
+    """``(overrides, drugs)`` of ``--set`` and ``--drug`` for one cell of ``condition``,
+    as text with units, each checked against the parameter table ``table`` (or every
+    habmodel parameter) and the drugs: for commands that pass them on (export, vclamp)."""
+    from ..model.inputs import resolve_drugs, resolve_parameters
+    from ..model.parameters import condition_values
+
+    try:
+        condition_values(condition)
+    except ValueError as err:
+        raise tagged("--condition", err) from None
+    overrides = pairs("--set", args.set, set_example)
+    drugs = pairs("--drug", args.drug, drug_example)
+    for option, given in (("--set", overrides), ("--drug", drugs)):
+        for name, text in given.items():
+            require_unit(option, name, text, table=table if option == "--set" else None)
+    for option, check in (("--set", lambda: resolve_parameters(condition, overrides, 1, table)),
+                          ("--drug", lambda: resolve_drugs(drugs, 1))):
+        try:
+            check()
+        except ValueError as err:
+            raise tagged(option, err) from None
+    return overrides, drugs
+
+
 def tagged(option: str, err: Exception) -> UsageError:
     """Name the option in messages that do not start with a parameter name."""
     message = str(err)

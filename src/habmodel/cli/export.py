@@ -50,29 +50,14 @@ def add_export(sub) -> None:
 
 def _inputs(args) -> dict:
     """--condition, --set and --drug, checked; keyword arguments for export_neuron."""
-    from ..model.inputs import resolve_drugs, resolve_parameters
-    from ..model.parameters import DEFAULT_CONDITION, condition_values
-    from .common import cell_option, pairs, require_unit, tagged
+    from ..model.parameters import DEFAULT_CONDITION
+    from .common import cell_option, one_cell_inputs
 
     cell = cell_option(args)
     table = None if cell is None else cell.parameters
     condition = args.condition or DEFAULT_CONDITION
-    try:
-        condition_values(condition)
-    except ValueError as err:
-        raise tagged("--condition", err) from None
-    overrides = pairs("--set", args.set, "g_T=2.2mS/cm2")
-    drugs = pairs("--drug", args.drug, "ketamine=1uM")
-    for name, text in overrides.items():
-        require_unit("--set", name, text, table=table)
-    for name, text in drugs.items():
-        require_unit("--drug", name, text)
-    for option, check in (("--set", lambda: resolve_parameters(condition, overrides, 1, table)),
-                          ("--drug", lambda: resolve_drugs(drugs, 1))):
-        try:
-            check()
-        except ValueError as err:
-            raise tagged(option, err) from None
+    overrides, drugs = one_cell_inputs(args, table, condition, "g_T=2.2mS/cm2",
+                                       "ketamine=1uM")
     return {"cell": cell, "condition": condition, "overrides": overrides, "drugs": drugs}
 
 

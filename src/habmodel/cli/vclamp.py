@@ -27,8 +27,7 @@ from .common import (
     engine_inputs,
     fail,
     integer,
-    pairs,
-    require_unit,
+    one_cell_inputs,
     tagged,
 )
 
@@ -121,29 +120,10 @@ def _list(option: str, text: str, unit: str) -> list[str]:
 
 def _inputs(args) -> tuple[dict, dict]:
     """``(arm, run)``: keyword arguments of the clamp's arm and of its run, checked."""
-    from ..model.parameters import condition_values
-
     cell = cell_option(args)
     table = None if cell is None else cell.parameters
     condition = args.condition or "control"
-    try:
-        condition_values(condition)
-    except ValueError as err:
-        raise tagged("--condition", err) from None
-    overrides = pairs("--set", args.set, "Mg_o=0mM")
-    for name, text in overrides.items():
-        require_unit("--set", name, text, table=table)
-    drugs = pairs("--drug", args.drug, "ketamine=10uM")
-    for name, text in drugs.items():
-        require_unit("--drug", name, text)
-    from ..model.inputs import resolve_drugs, resolve_parameters
-
-    for option, check in (("--set", lambda: resolve_parameters(condition, overrides, 1, table)),
-                          ("--drug", lambda: resolve_drugs(drugs, 1))):
-        try:
-            check()
-        except ValueError as err:
-            raise tagged(option, err) from None
+    overrides, drugs = one_cell_inputs(args, table, condition, "Mg_o=0mM", "ketamine=10uM")
     arm = {"condition": condition, "overrides": overrides, "drugs": drugs, "cell": cell}
     if args.steps is not None:
         arm["steps"] = _list("--steps", args.steps, "mV")
