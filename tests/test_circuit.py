@@ -227,3 +227,47 @@ def test_without_cython_the_circuit_runs_on_numpy_with_one_warning_and_the_same_
         for a, b in zip(compiled[pop][0], plain[pop][0], strict=True):
             np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(compiled["da_nM"][0], plain["da_nM"][0])
+
+
+@pytest.mark.slow
+def test_volleys_in_the_same_network_equal_a_separate_run_and_change_no_arm():
+    """``run_circuit(volleys=...)`` (what ``habmodel circuit`` does: one Brian2 run) gives
+    the table of ``volley_pause`` (a second run), and the arms' own spikes do not depend on
+    the circuits run beside them (the background trains are the same in every circuit)."""
+    arms = [CircuitArm("depressed", "depressed")]
+    small = SMALL.with_(n_rmtg=12, n_vta=12)
+    both = run_circuit(arms, n_lhb=12, duration="1.2 s", params=small, volleys=(1, 5))
+    alone = run_circuit(arms, n_lhb=12, duration="1.2 s", params=small)
+    assert alone.pauses is None
+    for pop in ("RMTg", "VTA"):
+        for x, y in zip(both.spikes["depressed"][pop], alone.spikes["depressed"][pop],
+                        strict=True):
+            np.testing.assert_array_equal(x, y)
+    separate = volley_pause(alone, (1, 5))
+    assert len(both.pauses) == 2
+    assert both.pauses.equals(separate), (both.pauses, separate)
+
+
+def test_numpy_filters_equal_scipy():
+    """The circuit's own first-order filter and Welch band power (numpy only, so the
+    command does not import scipy.signal) equal SciPy's."""
+    from scipy.signal import lfilter, welch
+
+    from habmodel.circuit.metrics import welch_power
+    from habmodel.circuit.network import first_order_filter
+
+    rng = np.random.default_rng(7)
+    for rate in (1e-6, 0.025, 3.0, 80.0):
+        x = rng.poisson(0.5, 20_000).astype(float)
+        np.testing.assert_allclose(first_order_filter(x, rate),
+                                   lfilter([1.0], [1.0, -np.exp(-rate)], x), rtol=1e-10,
+                                   atol=1e-12)
+    for n in (65, 400, 2001):
+        x = rng.poisson(2.0, n).astype(float)
+        x -= x.mean()
+        f, p = welch(x, fs=200.0, nperseg=min(n, 400))
+        g, q = welch_power(x, 200.0, min(n, 400))
+        np.testing.assert_allclose(g, f)
+        band, theta = (f >= 1) & (f <= 50), (f >= 4) & (f <= 8)
+        assert q[theta].sum() / q[band].sum() == pytest.approx(p[theta].sum() / p[band].sum(),
+                                                               rel=1e-10)

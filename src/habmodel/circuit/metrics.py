@@ -83,8 +83,6 @@ def lhb_synchrony(trains, duration_s: float, bin_s: float = 0.025) -> dict:
     """LHb population synchrony: ``lhb_corr``, the mean pairwise Pearson correlation of
     spike counts in ``bin_s`` bins (cells that fire), and ``lhb_theta_fraction``, the share
     of the population-rate power spectrum (1-50 Hz, 5 ms bins) in the theta band (4-8 Hz)."""
-    from scipy.signal import welch
-
     edges = np.arange(0.0, duration_s + bin_s / 2, bin_s)
     counts = np.array([np.histogram(t, edges)[0] for t in trains], float)
     active = counts[counts.std(axis=1) > 0]
@@ -97,9 +95,25 @@ def lhb_synchrony(trains, duration_s: float, bin_s: float = 0.025) -> dict:
                        fine)[0].astype(float)
     theta = math.nan
     if pop.sum() > 0 and len(pop) > 64:
-        f, pxx = welch(pop - pop.mean(), fs=200.0, nperseg=min(len(pop), 400))
+        f, pxx = welch_power(pop - pop.mean(), 200.0, min(len(pop), 400))
         band = (f >= 1) & (f <= 50)
         total = pxx[band].sum()
         if total > 0:
             theta = float(pxx[(f >= 4) & (f <= 8)].sum() / total)
     return {"lhb_corr": corr, "lhb_theta_fraction": theta}
+
+
+def welch_power(x: np.ndarray, fs: float, nperseg: int) -> tuple[np.ndarray, np.ndarray]:
+    """Welch's averaged periodogram as ``scipy.signal.welch(x, fs, nperseg=nperseg)``
+    computes it (periodic Hann window, half-overlapping segments, each detrended by its
+    mean), up to the scale of the density and the one-sided doubling, which cancel in the
+    band ratios taken here; numpy alone, so that the circuit command does not import
+    scipy.signal (about 1 s)."""
+    x = np.asarray(x, float)
+    step = nperseg - nperseg // 2
+    starts = np.arange(0, x.size - nperseg + 1, step)
+    segments = x[starts[:, None] + np.arange(nperseg)]
+    segments = segments - segments.mean(axis=1, keepdims=True)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(nperseg) / nperseg)
+    power = np.abs(np.fft.rfft(segments * window, axis=1)) ** 2
+    return np.fft.rfftfreq(nperseg, 1.0 / fs), power.mean(axis=0)

@@ -135,11 +135,17 @@ _STP = """
 w_a : siemens
 w_n : 1
 r : 1
-du_f/dt = (U_f - u_f)/tau_f : 1 (event-driven)
-dx_d/dt = (1 - x_d)/tau_rec : 1 (event-driven)
+u_f : 1
+x_d : 1
+t_last : second
 """
 
+# Tsodyks-Markram facilitation and depression, integrated exactly between spikes (what
+# Brian2's event-driven equations do, written out: no symbolic solver at every run)
 _STP_ON_PRE = """
+u_f = U_f + (u_f - U_f)*exp(-(t - t_last)/tau_f)
+x_d = 1 + (x_d - 1)*exp(-(t - t_last)/tau_rec)
+t_last = t
 u_f += U_f*(1 - u_f)
 r = u_f*x_d
 x_d -= r
@@ -270,7 +276,7 @@ def run_downstream(lhb_trains: list[list[np.ndarray]] | None, duration_s: float,
             lhb_syn.append(syn)
             objects.append(syn)
     if p.vta_bg_hz > 0 and p.w_bg > 0:
-        objects += _background(b2, code, rng, n_circ * nv, duration_s, p, clock, vta)
+        objects += _background(b2, code, seed, n_circ, duration_s, p, clock, vta)
     mon_r = b2.SpikeMonitor(rmtg, name="rmtg_spikes", codeobj_class=code)
     mon_v = b2.SpikeMonitor(vta, name="vta_spikes", codeobj_class=code)
     mon_l = [] if groups is None else [b2.SpikeMonitor(g, name=f"lhb_spikes_{k}",
@@ -353,8 +359,14 @@ def _by_source(sources, pairs, n_post: int, scales) -> list[tuple]:
             for source, i, j, scale in found.values()]
 
 
-def _background(b2, code, rng, n: int, duration_s: float, p, clock, vta) -> list:
-    """Independent Poisson excitation and inhibition, one source of each per VTA cell."""
+def _background(b2, code, seed: int, n_circ: int, duration_s: float, p, clock, vta) -> list:
+    """Independent Poisson excitation and inhibition, one source of each per VTA cell.
+
+    The trains are drawn from ``seed`` alone and are the same in every circuit (like the
+    connectivity), so that circuits differ only in their LHb input and adding a circuit to
+    a network changes nothing in the others. One synapse object carries both kinds."""
+    n = p.n_vta
+    rng = np.random.default_rng([int(seed), 0xB6])
     total = SETTLE_S + duration_s
     step = p.dt_ms * 1e-3
     idx, times = [], []
@@ -365,13 +377,15 @@ def _background(b2, code, rng, n: int, duration_s: float, p, clock, vta) -> list
         times.append(t * step)
     gen = b2.SpikeGeneratorGroup(2 * n, np.concatenate(idx), np.concatenate(times) * b2.second,
                                  clock=clock, name="vta_background", codeobj_class=code)
-    exc = b2.Synapses(gen, vta, on_pre=f"g_e_post += {p.w_bg!r}", clock=clock,
-                      name="vta_bg_exc", codeobj_class=code)
-    exc.connect(i=np.arange(n), j=np.arange(n))
-    inh = b2.Synapses(gen, vta, on_pre=f"g_i_post += {p.w_bg!r}", clock=clock,
-                      name="vta_bg_inh", codeobj_class=code)
-    inh.connect(i=np.arange(n, 2 * n), j=np.arange(n))
-    return [gen, exc, inh]
+    syn = b2.Synapses(gen, vta, "w_e : 1\nw_i : 1", on_pre="g_e_post += w_e\ng_i_post += w_i",
+                      clock=clock, name="vta_background_syn", codeobj_class=code)
+    source = np.arange(2 * n)
+    syn.connect(i=np.tile(source, n_circ),
+                j=(np.arange(n_circ)[:, None] * n + source % n).ravel())
+    excitatory = np.tile(source < n, n_circ)
+    syn.w_e = np.where(excitatory, p.w_bg, 0.0)
+    syn.w_i = np.where(excitatory, 0.0, p.w_bg)
+    return [gen, syn]
 
 
 def _split(monitor, n_circ: int, n: int, start: float = 0.0) -> list[list[np.ndarray]]:
@@ -394,14 +408,27 @@ def dopamine_readout(trains: list[np.ndarray], grid_s: np.ndarray,
     """Extracellular dopamine (nM) on ``grid_s``: each DA spike releases
     ``da_per_spike_nM`` (averaged over the population), cleared with time constant
     ``tau_da_ms`` (first-order reuptake)."""
-    from scipy.signal import lfilter
-
     spikes = np.concatenate([np.asarray(t, float) for t in trains]) if trains else np.zeros(0)
     if spikes.size == 0 or len(grid_s) == 0:
         return np.zeros(len(grid_s))
     step = grid_s[1] - grid_s[0] if len(grid_s) > 1 else 1.0
     counts = np.histogram(spikes, np.r_[grid_s, grid_s[-1] + step])[0]
-    # level[k] = decay * level[k-1] + per * counts[k]: a first-order recursive filter
-    decay = np.exp(-step / (params.tau_da_ms * 1e-3))
     per = params.da_per_spike_nM / max(1, len(trains))
-    return lfilter([per], [1.0, -decay], counts.astype(float))
+    return first_order_filter(per * counts.astype(float), step / (params.tau_da_ms * 1e-3))
+
+
+def first_order_filter(x: np.ndarray, rate: float) -> np.ndarray:
+    """``y[k] = exp(-rate) * y[k-1] + x[k]`` (``y[-1] = 0``), exactly, in vectorised blocks:
+    within a block, ``y[k0 + m] = d**(m+1) y[k0-1] + d**m * cumsum(x[k0 + j] / d**j)``, with
+    blocks short enough that ``d**-j`` stays far from overflow."""
+    x = np.asarray(x, float)
+    y = np.empty_like(x)
+    size = int(min(4096, max(1, 30.0 // max(rate, 1e-12))))
+    powers = np.exp(-rate * np.arange(size + 1))  # d**0 ... d**size
+    last = 0.0
+    for k0 in range(0, x.size, size):
+        block = x[k0:k0 + size]
+        m = block.size
+        y[k0:k0 + m] = powers[1:m + 1] * last + powers[:m] * np.cumsum(block / powers[:m])
+        last = y[k0 + m - 1]
+    return y

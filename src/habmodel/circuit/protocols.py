@@ -46,6 +46,9 @@ class CircuitResult:
     da_t_s: np.ndarray
     da_nM: dict  # {arm label: array}
     summary: pd.DataFrame
+    #: the dopamine pause after synchronous LHb volleys (:func:`volley_pause`'s table), when
+    #: ``run_circuit(volleys=...)`` ran them in the same network
+    pauses: pd.DataFrame | None = None
 
     def spikes_table(self) -> pd.DataFrame:
         """Tidy spikes: ``arm, population, cell, time_s``."""
@@ -90,7 +93,8 @@ def rate_matched_tonic(trains, duration_s: float, rng: np.random.Generator,
 def run_circuit(arms: Sequence[CircuitArm] | None = None, *, n_lhb: int = 100,
                 duration="10 s", seed: int = DEFAULT_SEED, jitter: float = 0.2,
                 params: CircuitParameters = DEFAULT_CIRCUIT, overrides=None,
-                warmup="1 s", progress: bool = False, lhb: str = "spikes") -> CircuitResult:
+                warmup="1 s", progress: bool = False, lhb: str = "spikes",
+                volleys=None) -> CircuitResult:
     """Simulate the LHb population of each arm with habmodel's fast engine, then the
     RMTg and VTA populations it drives (all arms in one Brian2 network).
 
@@ -115,6 +119,11 @@ def run_circuit(arms: Sequence[CircuitArm] | None = None, *, n_lhb: int = 100,
         and input, so the same LHb spikes up to the engines' rounding). Their warm-up is
         then the circuit's settling period, so ``warmup`` must be 1 s, and rate-matched
         arms (which need the LHb spikes beforehand) are refused.
+    volleys : sequence of int, optional
+        Also measure the dopamine pause after synchronous LHb volleys of these numbers of
+        pulses (:func:`volley_pause` with its defaults), in the same Brian2 network as the
+        arms: one run instead of two, the same table (``result.pauses``) as
+        ``volley_pause(result, volleys)``. Only with ``lhb="spikes"``.
     """
     from ..simulation import simulate
 
@@ -134,6 +143,9 @@ def run_circuit(arms: Sequence[CircuitArm] | None = None, *, n_lhb: int = 100,
     if lhb not in ("spikes", "group"):
         raise ValueError(f"lhb: expected 'spikes' or 'group', got {lhb!r}")
     if lhb == "group":
+        if volleys is not None:
+            raise ValueError("volleys: the volleys replay the LHb spikes, which lhb='group' "
+                             "has only after the run; call volley_pause(result) instead")
         down = _in_network(arms, n_lhb, duration_s, seed, jitter, params, overrides, warmup)
         trains = {a.label: down["lhb"][k] for k, a in enumerate(arms)}
         return _result(arms, duration_s, seed, params, trains, down)
@@ -152,8 +164,15 @@ def run_circuit(arms: Sequence[CircuitArm] | None = None, *, n_lhb: int = 100,
                 raise ValueError(f"arms: {arm.label!r} is rate-matched to {arm.tonic_like!r}, "
                                  "which is not a simulated arm")
             trains[arm.label] = rate_matched_tonic(trains[arm.tonic_like], duration_s, rng)
-    down = run_downstream([trains[a.label] for a in arms], duration_s, seed, params)
-    return _result(arms, duration_s, seed, params, trains, down)
+    circuits = [trains[a.label] for a in arms]
+    if volleys is not None:
+        extra, keys, onsets = _volley_circuits(trains, labels, volleys, duration_s)
+        circuits += extra
+    down = run_downstream(circuits, duration_s, seed, params)
+    result = _result(arms, duration_s, seed, params, trains, down)
+    if volleys is not None:
+        result.pauses = _pauses(keys, onsets, down["vta"][len(arms):])
+    return result
 
 
 def _in_network(arms, n_lhb, duration_s, seed, jitter, params, overrides, warmup) -> dict:
@@ -237,25 +256,42 @@ def volley_pause(result: CircuitResult, n_pulses=(1, 5), *, rate_hz: float = 100
     rebound_hz`` (:func:`habmodel.circuit.pause_after`); nan where the run is too short
     for a volley and the 0.4 s after it.
     """
+    labels = [a.label for a in result.arms]
+    lhb = {label: result.spikes[label]["LHb"] for label in labels}
+    trains, keys, onsets = _volley_circuits(lhb, labels, n_pulses, result.duration_s,
+                                            rate_hz, every_s)
+    vta = run_downstream(trains, result.duration_s, result.seed,
+                         result.params)["vta"] if trains else []
+    return _pauses(keys, onsets, vta)
+
+
+_PAUSE_COLUMNS = ["arm", "n_pulses", "pause_ms", "baseline_hz", "rebound_hz"]
+
+
+def _volley_circuits(lhb: dict, labels, n_pulses, duration_s: float, rate_hz: float = 100.0,
+                     every_s: float = 0.5):
+    """The LHb trains of each arm with the volleys added: ``(circuits, keys, onsets)``, one
+    circuit per (arm, number of pulses) in ``keys``; none when no volley fits the run."""
     counts = [check_int("n_pulses", n, 1, 50) for n in np.atleast_1d(n_pulses)]
     if not 1.0 <= float(rate_hz) <= 1000.0:
         raise ValueError(f"rate_hz: expected 1-1000 Hz, got {rate_hz!r}")
     if not 0.05 <= float(every_s) <= 3600:
         raise ValueError(f"every_s: expected 0.05-3600 s, got {every_s!r}")
-    onsets = np.arange(every_s, result.duration_s - 0.4, every_s)  # 0.4 s window after each
-    labels = [a.label for a in result.arms]
-    columns = ["arm", "n_pulses", "pause_ms", "baseline_hz", "rebound_hz"]
+    onsets = np.arange(every_s, duration_s - 0.4, every_s)  # 0.4 s window after each
+    keys = [(label, n) for n in counts for label in labels]
     if onsets.size == 0:  # too short a run: no volley fits, nothing to measure
-        return pd.DataFrame([{"arm": label, "n_pulses": n, **pause_after(onsets, [])}
-                             for n in counts for label in labels], columns=columns)
-    trains, keys = [], []
-    for n in counts:
+        return [], keys, onsets
+    circuits = []
+    for label, n in keys:
         volley = np.concatenate([onsets + k / rate_hz for k in range(n)])
-        for label in labels:
-            trains.append([np.sort(np.r_[np.asarray(t, float), volley])
-                           for t in result.spikes[label]["LHb"]])
-            keys.append((label, n))
-    down = run_downstream(trains, result.duration_s, result.seed, result.params)
-    rows = [{"arm": label, "n_pulses": n, **pause_after(onsets, down["vta"][k])}
-            for k, (label, n) in enumerate(keys)]
-    return pd.DataFrame(rows, columns=columns)
+        circuits.append([np.sort(np.r_[np.asarray(t, float), volley]) for t in lhb[label]])
+    return circuits, keys, onsets
+
+
+def _pauses(keys, onsets, vta) -> pd.DataFrame:
+    if onsets.size == 0:
+        rows = [{"arm": label, "n_pulses": n, **pause_after(onsets, [])} for label, n in keys]
+    else:
+        rows = [{"arm": label, "n_pulses": n, **pause_after(onsets, cells)}
+                for (label, n), cells in zip(keys, vta, strict=True)]
+    return pd.DataFrame(rows, columns=_PAUSE_COLUMNS)

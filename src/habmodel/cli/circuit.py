@@ -68,7 +68,7 @@ def _circuit_params(args):
 
 
 def _circuit(args, argv) -> int:
-    from ..circuit import CircuitArm, run_circuit, volley_pause
+    from ..circuit import CircuitArm, run_circuit
 
     if args.jitter is None:
         args.jitter = "0.2"
@@ -85,8 +85,9 @@ def _circuit(args, argv) -> int:
     try:
         result = run_circuit(arms, n_lhb=n_lhb, duration=inputs["duration"],
                              seed=inputs["seed"], jitter=inputs["jitter"], params=params,
-                             overrides=inputs["overrides"] or None, warmup=inputs["warmup"])
-        pauses = volley_pause(result)
+                             overrides=inputs["overrides"] or None, warmup=inputs["warmup"],
+                             volleys=(1, 5))
+        pauses = result.pauses
     except ValueError as err:
         raise UsageError(str(err)) from None
     try:
