@@ -144,13 +144,14 @@ def main(argv=None) -> int:
     worst = max(min(c.values()) for n, c in table if n >= 64)
     print(f"per-cell cost at >= 64 cells / 1-cell cost: {worst / one:.2f} (target <= 1)\n")
 
+    whole_commands(args, scale)
     with tempfile.TemporaryDirectory() as tmp:
         cli = [sys.executable, "-m", "habmodel", "simulate", "--cells", "1", "--duration",
                f"{10 * scale:g}s", "--quiet"]
         fast_cli = command([*cli, "--out", f"{tmp}/fast"])
         runtime_cli = command([*cli, "--engine", "runtime", "--out", f"{tmp}/runtime"])
     print(f"habmodel simulate command, 1 cell x {10 * scale:g} s: fast {fast_cli:.3f} s, "
-          f"runtime {runtime_cli:.2f} s, ratio {runtime_cli / fast_cli:.1f}x")
+          f"runtime {runtime_cli:.2f} s, ratio {runtime_cli / fast_cli:.1f}x\n")
 
     doses = np.repeat([0, 0.1, 0.3, 0.5, 1, 2, 3, 5, 10, 30], 50) * uM
     run = dict(condition="depressed", n_cells=500, duration=5 * scale * second,
@@ -184,6 +185,26 @@ def main(argv=None) -> int:
     if tmp_cache is not None:
         tmp_cache.cleanup()
     return 0
+
+
+def whole_commands(args, scale: float) -> None:
+    """What the user waits for: the whole ``habmodel simulate`` command (start-up, imports,
+    warm-up, run, files and trace.png), best of ``--repeat``, beside ``simulate()`` alone
+    (the same run, recording included, in this warm process)."""
+    from brian2 import second
+
+    print("whole habmodel simulate command (best of --repeat) / simulate() in this process")
+    for n_cells, sim_s, target in ((1, 10.0, 0.8), (1000, 2.0, 4.0)):
+        sim_s *= scale
+        with tempfile.TemporaryDirectory() as tmp:
+            cli = [sys.executable, "-m", "habmodel", "simulate", "--condition", "depressed",
+                   "--cells", str(n_cells), "--duration", f"{sim_s:g}s", "--quiet"]
+            whole = min(command([*cli, "--out", f"{tmp}/{k}"]) for k in range(args.repeat))
+        alone = best_of(args.repeat, condition="depressed", n_cells=n_cells,
+                        duration=sim_s * second, record_v=[0])
+        print(f"{n_cells:6d} cells x {sim_s:g} s: whole command {whole:.2f} s (target "
+              f"{target * scale if n_cells > 1 else target:g} s), simulate() {alone:.2f} s, "
+              f"ratio {whole / alone:.2f}", flush=True)
 
 
 def webassembly(args, scale: float) -> None:

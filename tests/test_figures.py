@@ -193,6 +193,24 @@ def test_no_pyplot_and_no_global_style_at_import():
                                                                   "MPLBACKEND": "Agg"})
 
 
+def test_the_package_names_each_module_exports_and_loads_only_what_is_used():
+    """``habmodel.plotting`` loads its modules when a name is first used: the table of
+    names is each module's ``__all__``, and the trace figure of ``habmodel simulate``
+    needs neither pandas nor the protocol figures."""
+    import importlib
+
+    import habmodel.plotting as plotting
+
+    for module, names in plotting._EXPORTS.items():
+        assert tuple(importlib.import_module(f"habmodel.plotting.{module}").__all__) == names
+    assert plotting.plot_trace is importlib.import_module("habmodel.plotting.traces").plot_trace
+    code = ("import sys; from habmodel.plotting import plot_trace, save_figure; "
+            "assert 'pandas' not in sys.modules, 'pandas imported'; "
+            "assert 'habmodel.plotting.protocols' not in sys.modules, 'protocols imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ,
+                                                                  "MPLBACKEND": "Agg"})
+
+
 def _fake_result(condition, drugs_uM):
     """A SimulationResult stand-in: one recorded cell with two bursts and a tonic spike."""
     t = np.arange(0, 2.0, 1e-4)

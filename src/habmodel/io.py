@@ -250,7 +250,7 @@ def _fill(folder: Path, result, argv) -> None:
         from .plotting.traces import plot_trace
 
         fig = plot_trace(result, cell=int(result.v_cells[0]))
-        save_figure(fig, folder / "trace", formats=("png",))
+        save_figure(fig, folder / "trace", formats=("png",), tight=False)
 
 
 # --- atomic folder -------------------------------------------------------------------------

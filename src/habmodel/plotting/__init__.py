@@ -19,9 +19,35 @@ settings. The public names of these modules are names of this package:
 ['trace.png', 'trace.svg']
 """
 
-from . import layout, protocols, style, traces  # noqa: F401  (style: a module of this package)
-from .layout import *  # noqa: F403
-from .protocols import *  # noqa: F403
-from .traces import *  # noqa: F403
+import importlib
 
-__all__ = sorted(set(layout.__all__) | set(traces.__all__) | set(protocols.__all__))
+#: the public names of this package and the module each lives in; a submodule (and
+#: matplotlib, pandas) is imported when one of its names is first used, so that
+#: ``habmodel simulate`` imports only what its trace figure needs (tests/test_figures.py
+#: checks this table against each module's ``__all__``)
+_EXPORTS = {
+    "layout": ("add_caption", "log_dose_axis", "save_figure", "stacked_modes", "unit_label"),
+    "traces": ("draw_trace", "first_burst_window", "plot_conditions", "plot_trace"),
+    "protocols": ("PALETTE", "PLASMA_LEVELS_UM", "plot_panel", "plot_dose_response",
+                  "plot_rebound", "plot_mode_map", "plot_jitter", "plot_steady_state_iv",
+                  "plot_teaching_curves"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    if not name.startswith("_"):  # a submodule: habmodel.plotting.maps, ...
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})

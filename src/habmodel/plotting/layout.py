@@ -10,20 +10,27 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .. import analysis
 from . import style
 
+if TYPE_CHECKING:
+    import pandas
+
 __all__ = ["add_caption", "log_dose_axis", "save_figure", "stacked_modes", "unit_label"]
 
 
-def save_figure(fig: Figure, path_without_suffix, formats=("png", "svg"), dpi: int = 150):
+def save_figure(fig: Figure, path_without_suffix, formats=("png", "svg"), dpi: int = 150,
+                *, tight: bool = True):
     """Write ``fig`` as ``<path>.<format>`` for each format, atomically.
+
+    ``tight`` crops to what is drawn (text outside the axes included), at the cost of a
+    second draw; a figure with everything inside its frame can skip it.
 
     Returns
     -------
@@ -40,7 +47,8 @@ def save_figure(fig: Figure, path_without_suffix, formats=("png", "svg"), dpi: i
         try:
             metadata = {"Date": None} if fmt in ("svg", "pdf") else None
             with style.context():  # SVG ids and fonts as in the style: reproducible files
-                fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+                fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight" if tight else None,
+                            metadata=metadata)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except BaseException:
@@ -58,7 +66,7 @@ def add_caption(fig: Figure, criteria, extra: str = "", *, bursts: bool = True) 
     fig.text(0.5, 0.0, text, ha="center", va="top", fontsize="small", wrap=True)
 
 
-def stacked_modes(ax, labels, fractions: pd.DataFrame) -> None:
+def stacked_modes(ax, labels, fractions: pandas.DataFrame) -> None:
     """Horizontal stacked bars of silent/tonic/burst fractions, one bar per label."""
     y = np.arange(len(labels))
     left = np.zeros(len(labels))

@@ -11,6 +11,8 @@ locally: matplotlib's global settings are never changed.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -97,9 +99,10 @@ def plot_trace(result, cell: int = 0, ax=None, zoom=None) -> Figure:
     _draw(ax, result, cell, zoom)
     ax.set_xlabel("time (s)")
     ax.set_title(f"{condition_label(result.condition, result.drugs_uM)} (cell {cell})")
-    if new:
-        fig.text(0.5, 0.0, _caption(result), ha="center", va="top", fontsize="small",
-                 wrap=True)
+    if new:  # the caption inside the figure: no tight bounding box (a second draw) needed
+        fig.get_layout_engine().set(rect=(0.0, 0.12, 1.0, 0.88))
+        fig.text(0.5, 0.01, textwrap.fill(_caption(result), 125), ha="center", va="bottom",
+                 fontsize="small")
     elif ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
     return ax.figure
