@@ -1,4 +1,5 @@
-"""Experiment protocols: pharmacology panel, dose-response, rebound, mode map, jitter, and
+"""Experiment protocols: pharmacology panel, dose-response, rebound, mode map, jitter, burst
+shapes (:func:`burst_shapes`, one row per burst; ``docs/burst_shapes.md``), and
 the voltage-clamp lab (:func:`vclamp`, :func:`vclamp_protocol`; ``docs/vclamp.md``).
 
 The summaries of their tables (:mod:`habmodel.analysis.summaries`) and the
@@ -42,6 +43,7 @@ the expected unit.
 
 from __future__ import annotations
 
+from ..analysis.burst_shapes import burst_shape_summary
 from ..analysis.curves import conductance_block
 from ..analysis.summaries import (
     DRUG_COLUMNS,
@@ -57,6 +59,12 @@ from ..analysis.summaries import (
 )
 from ..model.drugs import DEFAULT_DOSES_UM
 from ._core import DEFAULT_G_NMDA, DEFAULT_K_O_MM, DEFAULT_SEED
+from .burst_shapes import (
+    DEFAULT_HOLDING_PA,
+    DEFAULT_SHAPE_K_O_MM,
+    burst_shapes,
+    burst_shapes_with_examples,
+)
 from .dose import dose_response
 from .mode_map import mode_map
 from .panel import pharmacology_panel
@@ -71,5 +79,6 @@ __all__ = [
     "dose_response_means", "fit_dose_response", "conductance_block", "rebound",
     "rebound_summary", "mode_map", "mode_map_summary", "jittered_population", "jitter_summary",
     "ketamine_created_bursting", "vclamp", "VClampResult", "vclamp_protocol",
-    "VCLAMP_PROTOCOLS", "clamp_iv",
+    "VCLAMP_PROTOCOLS", "clamp_iv", "burst_shapes", "burst_shapes_with_examples",
+    "DEFAULT_SHAPE_K_O_MM", "DEFAULT_HOLDING_PA", "burst_shape_summary",
 ]
