@@ -253,8 +253,7 @@ def test_numpy_filters_equal_scipy():
     command does not import scipy.signal) equal SciPy's."""
     from scipy.signal import lfilter, welch
 
-    from habmodel.circuit.metrics import welch_power
-    from habmodel.circuit.network import first_order_filter
+    from habmodel.circuit.metrics import first_order_filter, welch_power
 
     rng = np.random.default_rng(7)
     for rate in (1e-6, 0.025, 3.0, 80.0):

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..analysis import BurstCriteria, detect_bursts
 
-__all__ = ["DA_BURSTS", "population_summary", "pause_after", "lhb_synchrony"]
+__all__ = ["DA_BURSTS", "population_summary", "pause_after", "lhb_synchrony", "dopamine_readout",
+           "first_order_filter"]
 
 #: Dopamine-neuron bursts (Grace & Bunney 1984): start at an interval <= 80 ms, end at one
 #: > 160 ms; approximated here by runs of intervals <= 80 ms (no silence required before).
@@ -117,3 +118,33 @@ def welch_power(x: np.ndarray, fs: float, nperseg: int) -> tuple[np.ndarray, np.
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(nperseg) / nperseg)
     power = np.abs(np.fft.rfft(segments * window, axis=1)) ** 2
     return np.fft.rfftfreq(nperseg, 1.0 / fs), power.mean(axis=0)
+
+
+def dopamine_readout(trains: list[np.ndarray], grid_s: np.ndarray, params=None) -> np.ndarray:
+    """Extracellular dopamine (nM) on ``grid_s``: each DA spike releases
+    ``da_per_spike_nM`` (averaged over the population), cleared with time constant
+    ``tau_da_ms`` (first-order reuptake)."""
+    spikes = np.concatenate([np.asarray(t, float) for t in trains]) if trains else np.zeros(0)
+    if spikes.size == 0 or len(grid_s) == 0:
+        return np.zeros(len(grid_s))
+    step = grid_s[1] - grid_s[0] if len(grid_s) > 1 else 1.0
+    counts = np.histogram(spikes, np.r_[grid_s, grid_s[-1] + step])[0]
+    per = params.da_per_spike_nM / max(1, len(trains))
+    return first_order_filter(per * counts.astype(float), step / (params.tau_da_ms * 1e-3))
+
+
+def first_order_filter(x: np.ndarray, rate: float) -> np.ndarray:
+    """``y[k] = exp(-rate) * y[k-1] + x[k]`` (``y[-1] = 0``), exactly, in vectorised blocks:
+    within a block, ``y[k0 + m] = d**(m+1) y[k0-1] + d**m * cumsum(x[k0 + j] / d**j)``, with
+    blocks short enough that ``d**-j`` stays far from overflow."""
+    x = np.asarray(x, float)
+    y = np.empty_like(x)
+    size = int(min(4096, max(1, 30.0 // max(rate, 1e-12))))
+    powers = np.exp(-rate * np.arange(size + 1))  # d**0 ... d**size
+    last = 0.0
+    for k0 in range(0, x.size, size):
+        block = x[k0:k0 + size]
+        m = block.size
+        y[k0:k0 + m] = powers[1:m + 1] * last + powers[:m] * np.cumsum(block / powers[:m])
+        last = y[k0 + m - 1]
+    return y
