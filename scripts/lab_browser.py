@@ -1,7 +1,8 @@
 """Drive the static lab in headless Chromium: shared by tests/test_lab.py, the lab's
 benchmark (benchmarks/lab.py) and the screenshots of the docs.
 
-    python scripts/lab_browser.py                 # docs/images/lab.png and lab_phone.png
+    python scripts/lab_browser.py                 # docs/images/lab.png, lab_phone.png, ...
+    python scripts/lab_browser.py lab_vclamp.png  # one of them
 
 Debian's Chromium and ChromeDriver, driven by Selenium (nothing is downloaded). The lab
 folder is written by ``habmodel.lab.build_lab`` and served by ``python -m http.server``,
@@ -174,17 +175,26 @@ class Lab:
         return [e for e in self.console if e.get("level") in ("SEVERE", "ERROR")]
 
 
-def screenshots(out: Path = ROOT / "docs" / "images") -> list[Path]:
-    """The docs' screenshots: the lab on a laptop (depressed cell + the tour) and on a phone."""
+#: The docs' screenshots: file, window size, the page's address.
+SHOTS = (("lab.png", (1600, 1000), "?condition=depressed"),
+         ("lab_phone.png", (390, 844), "?condition=depressed"),
+         ("lab_vclamp.png", (1600, 1000), "?mode=vclamp&protocol=nmda-iv"))
+
+
+def screenshots(out: Path = ROOT / "docs" / "images", only=None) -> list[Path]:
+    """The docs' screenshots: the lab on a laptop (depressed cell + the tour), on a phone,
+    and its voltage clamp (``only``: some of the file names)."""
     saved = []
     with built_lab() as folder, served(folder) as base:
-        for name, size, query in (("lab.png", (1600, 1000), "?condition=depressed"),
-                                  ("lab_phone.png", (390, 844), "?condition=depressed")):
+        for name, size, query in SHOTS:
+            if only and name not in only:
+                continue
             driver = chromium(*size)
             try:
                 lab = Lab(driver, base)
                 lab.open(query)
-                lab.wait(lambda lab=lab: lab.count("maps") >= 1, 60, "the map")
+                if "mode=vclamp" not in query:
+                    lab.wait(lambda lab=lab: lab.count("maps") >= 1, 60, "the map")
                 path = out / name
                 driver.save_screenshot(str(path))
                 saved.append(path)
@@ -197,5 +207,5 @@ if __name__ == "__main__":
     why = missing()
     if why:
         sys.exit(f"lab_browser: {why}")
-    for path in screenshots():
+    for path in screenshots(only=sys.argv[1:]):
         print(path)

@@ -4,7 +4,9 @@ The lab folder is built by ``habmodel.lab.build_lab`` and served by ``python -m
 http.server``. Chromium resolves no host but 127.0.0.1. Checked: the page's spikes and
 numbers are the fast engine's, the URL opens the view it names, bad values get a message
 and never a console error, nothing is requested from another host, the downloads repeat
-the run, the layout fits a phone and a projector, and the sliders work from the keyboard.
+the run, the layout fits a phone and a projector, and the sliders work from the keyboard;
+and the voltage-clamp mode (?mode=vclamp) opens from its address, plots, refuses bad values
+with a message, and its currents.csv is habmodel.vclamp's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
@@ -167,12 +170,14 @@ def test_keyboard_moves_a_slider(lab):
     assert lab.hooks("settings()")["K_o"] < before
 
 
-@pytest.mark.parametrize("size", [(390, 844), (1920, 1080)])
-def test_layout_fits_phone_and_projector(base, size, tmp_path):
+@pytest.mark.parametrize("size, query", [((390, 844), "?condition=depressed"),
+                                         ((1920, 1080), "?condition=depressed"),
+                                         ((390, 844), "?mode=vclamp&protocol=t-current")])
+def test_layout_fits_phone_and_projector(base, size, query, tmp_path):
     driver = lab_browser.chromium(*size)
     try:
         page = lab_browser.Lab(driver, base)
-        page.open("?condition=depressed")
+        page.open(query)
         width = page.js("return document.documentElement.scrollWidth")
         inner = page.js("return window.innerWidth")
         assert width <= inner, f"horizontal scroll at {size}: {width} > {inner}"
@@ -180,3 +185,75 @@ def test_layout_fits_phone_and_projector(base, size, tmp_path):
         assert not page.errors()
     finally:
         driver.quit()
+
+
+# --- the voltage-clamp mode ---------------------------------------------------------------------
+
+def test_vclamp_mode_opens_from_the_address_and_plots(lab):
+    """?mode=vclamp: the clamp runs, both figures are drawn, the address is the canonical
+    one, and the I-V is habmodel's."""
+    from habmodel.experiments import vclamp_protocol
+
+    lab.open("?mode=vclamp&protocol=nmda_iv&ketamine=1uM")
+    assert lab.js("return document.body.classList.contains('vclamp-mode')")
+    clamp = lab.hooks("lastClamp")
+    assert clamp["settings"]["protocol"] == "nmda-iv" and clamp["n_cells"] == 45
+    for figure in ("vc-traces", "vc-iv"):
+        assert lab.js(f"return document.getElementById('{figure}').data.length") > 0, figure
+    assert "mode=vclamp&protocol=nmda-iv" in lab.d.current_url
+    assert lab.text("#vc-command") == "habmodel vclamp --protocol nmda-iv --out vclamp"
+    py = vclamp_protocol("nmda-iv", progress=False).iv
+    got = np.array([row["I_NMDA_steady_pA"] for row in clamp["iv"]])
+    np.testing.assert_allclose(got, py["I_NMDA_steady_pA"], rtol=1e-9, atol=1e-8)
+    assert not lab.text("#message")
+
+
+def test_vclamp_csv_download_repeats_the_run(lab, downloads):
+    from selenium.webdriver.common.by import By
+
+    from habmodel.experiments import vclamp_protocol
+
+    lab.open("?mode=vclamp&protocol=t-current&steps=-70,-50mV&duration=50ms")
+    target = downloads / "currents.csv"
+    target.unlink(missing_ok=True)
+    lab.d.find_element(By.ID, "vc-download-csv").click()
+    lab.wait(target.exists, 10, "the currents download")
+    time.sleep(0.3)
+    table = pd.read_csv(target)
+    py = vclamp_protocol("t-current", steps=["-70 mV", "-50 mV"], duration="50 ms",
+                         progress=False).currents
+    assert list(table.columns) == list(py.columns)
+    assert (table["arm"] == py["arm"]).all() and (table["segment"] == py["segment"]).all()
+    numbers = [c for c in py.columns if c not in ("arm", "segment")]
+    np.testing.assert_allclose(table[numbers], py[numbers], rtol=1e-8, atol=1e-8)
+
+
+def test_vclamp_bad_values_get_a_message_and_modes_switch(lab):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    lab.open("?mode=vclamp&protocol=custom&steps=-200mV")
+    assert "step potentials" in lab.text("#message") and "-150 to 100 mV" in lab.text("#message")
+    runs = lab.count("clamps")
+    for field, text, needle in (("vc-steps", "-50, lots", "lots"),
+                                ("vc-duration", "1 h", "step length")):
+        box = lab.d.find_element(By.ID, field)
+        box.clear()
+        box.send_keys(text + Keys.ENTER)
+        lab.wait(lambda needle=needle: needle in (lab.text("#message") or ""), 10, "the message")
+        assert box.get_attribute("aria-invalid") == "true"
+    time.sleep(0.3)
+    assert lab.count("clamps") == runs, "a refused value must not clamp"
+    lab.apply({"steps": "-90,-50mV", "ketamine": "2 uM"}, what="clamps")
+    assert "steps=-90,-50mV" in lab.d.current_url and "ketamine=2uM" in lab.d.current_url
+    assert not lab.text("#message")
+    assert lab.js("return document.getElementById('vc-hold').disabled") is False
+    lab.apply({"protocol": "t-current"}, what="clamps")
+    assert lab.js("return document.getElementById('vc-hold').disabled") is True
+    # to the current clamp and back: a trace, and the address of each mode
+    traces = lab.count()
+    lab.d.find_element(By.ID, "mode-cclamp").click()
+    lab.wait(lambda: lab.count() > traces, 30, "a trace in the current clamp")
+    lab.wait(lambda: "mode=vclamp" not in lab.d.current_url, 5, "the address")
+    lab.d.find_element(By.ID, "mode-vclamp").click()
+    lab.wait(lambda: "protocol=t-current" in lab.d.current_url, 5, "the clamp's address")

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from habmodel.analysis import population_metrics
@@ -190,3 +191,200 @@ def test_params_toml_written_by_habmodel_loads_into_the_lab(lab, tmp_path):
     assert "dt" in bad["error"]
     js = run_js(lab, [{"kind": "trace", "settings": loaded}])[0]
     assert same_spikes(js["spikes_s"], result.spikes_s[0])
+
+
+# --- the voltage-clamp mode: vclamp.js on the kernel against habmodel.vclamp ------------------
+
+#: The protocols the lab's clamp is compared on, and the currents compared.
+CLAMP_CASES = {"nmda-iv": ["I_NMDA", "I_total"], "t-current": ["I_T", "I_h", "I_total"],
+               "ketamine-use": ["I_NMDA", "I_total"]}
+
+
+def clamp_js(lab, settings=None, columns=None, search=None, csv=False):
+    job = {"kind": "vclamp", "columns": columns, "csv": csv}
+    job.update({"search": search} if search is not None else {"settings": settings})
+    out = run_js(lab, [job])[0]
+    assert "error" not in out, out
+    return out
+
+
+def same_currents(js, py, columns):
+    """Every sample of every cell: the currents (pA), the command, the times."""
+    table = py.currents
+    assert len(js["cells"]) * len(js["t_ms"]) == len(table)
+    assert [c["arm"] for c in js["cells"]] == list(table["arm"].iloc[::len(js["t_ms"])])
+    np.testing.assert_array_equal(np.tile(js["t_ms"], len(js["cells"])), table["t_ms"])
+    v = np.concatenate([c["v_mV"] for c in js["cells"]])
+    np.testing.assert_allclose(v, table["v_mV"], rtol=0, atol=1e-20)
+    for column in columns:
+        got = np.concatenate([c[f"{column}_pA"] for c in js["cells"]])
+        want = table[f"{column}_pA"].to_numpy()
+        # the same kernel source (native vs WebAssembly exp: ulps), currents of up to 20 nA
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-8, err_msg=column)
+    # not a comparison of two empty currents
+    assert np.ptp(table[f"{columns[0]}_pA"]) > 1.0, columns[0]
+
+
+@pytest.fixture(scope="module")
+def clamps(lab):
+    jobs = [{"kind": "vclamp", "settings": {"protocol": name}, "columns": columns}
+            for name, columns in CLAMP_CASES.items()]
+    return dict(zip(CLAMP_CASES, run_js(lab, jobs), strict=True))
+
+
+@pytest.mark.parametrize("protocol", list(CLAMP_CASES))
+def test_lab_clamp_currents_are_habmodel_vclamps(clamps, protocol):
+    """The lab's clamp (vclamp.js on the WebAssembly kernel, the protocol's own settings)
+    records habmodel.vclamp's currents, sample for sample, and its I-V table."""
+    from habmodel.experiments import vclamp_protocol
+
+    js = clamps[protocol]
+    assert "error" not in js, js
+    py = vclamp_protocol(protocol, progress=False)
+    same_currents(js, py, CLAMP_CASES[protocol])
+    focus = py.focus
+    iv = pd.DataFrame(js["iv"])
+    assert list(iv.columns) == list(py.iv.columns)
+    assert iv["arm"].tolist() == py.iv["arm"].tolist()
+    for kind in ("peak", "steady", "tail"):
+        np.testing.assert_allclose(iv[f"{focus}_{kind}_pA"], py.iv[f"{focus}_{kind}_pA"],
+                                   rtol=1e-9, atol=1e-8)
+    assert js["run"]["ketamine_model"] == py.settings["ketamine_model"]
+    assert js["command"] == f"habmodel vclamp --protocol {protocol} --out vclamp"
+
+
+def test_lab_nmda_clamp_iv_has_a_negative_slope_in_mg_and_none_without(clamps):
+    iv = pd.DataFrame(clamps["nmda-iv"]["iv"]).pivot(index="step_mV", columns="arm",
+                                                      values="I_NMDA_steady_pA")
+    slope = iv.diff().iloc[1:] / 10.0
+    between = slope.index[(slope.index > -70) & (slope.index <= -30)]
+    assert (slope.loc[between, "1 mM Mg2+"] < 0).all()
+    assert (slope["0 Mg2+"] > 0).all()
+    ratio = (iv["1 mM Mg2+ + ketamine 1 uM"] / iv["1 mM Mg2+"]).drop(index=0.0)
+    np.testing.assert_allclose(ratio, 0.5, rtol=1e-9)  # 1 uM = the IC50: half the current
+
+
+def test_lab_t_current_and_use_dependent_block(clamps):
+    peak = pd.DataFrame(clamps["t-current"]["iv"]).query("step_mV == -50").set_index("arm")
+    peak = peak["I_T_peak_pA"]
+    assert peak["from -100 mV"] < 3 * peak["from -60 mV"] < 0
+    iv = pd.DataFrame(clamps["ketamine-use"]["iv"]).pivot(index="repeat", columns="arm",
+                                                          values="I_NMDA_peak_pA")
+    block = (1 - iv["ketamine 10 uM"] / iv["no drug"]).to_numpy()
+    assert block[0] < 0.05 and np.all(np.diff(block) > 0.005) and block[-1] > 0.2
+
+
+def test_lab_custom_clamp_and_its_csv_and_command_repeat_habmodel(lab, tmp_path, run_cli):
+    """Your own protocol (hold, steps, tail, drugs, a parameter): the same run as
+    habmodel.vclamp; currents.csv has habmodel's columns and values; the command the page
+    shows writes the same currents.csv."""
+    import shlex
+
+    import habmodel
+    from habmodel.experiments import clamp_iv
+
+    settings = {"protocol": "custom", "condition": "depressed", "hold": "-90 mV",
+                "steps": "-60, -40mV", "duration": "50", "tail": "-70mV",
+                "tail_duration": "20 ms", "pre": "10ms", "mibefradil": "0.25 uM",
+                "g_T": "2.5 mS/cm2"}
+    js = clamp_js(lab, settings, csv=True)
+    py = habmodel.vclamp("depressed", hold="-90 mV", steps=["-60 mV", "-40 mV"],
+                         duration="50 ms", tail="-70 mV", tail_duration="20 ms", pre="10 ms",
+                         drugs={"mibefradil": "0.25 uM"}, overrides={"g_T": "2.5 mS/cm2"},
+                         progress=False)
+    same_currents(js, py, js["names"])
+    csv = tmp_path / "lab.csv"
+    csv.write_text(js["csv"])
+    table = pd.read_csv(csv)
+    want = py.currents
+    assert list(table.columns) == list(want.columns)
+    assert (table["arm"] == want["arm"]).all() and (table["segment"] == want["segment"]).all()
+    numbers = [c for c in want.columns if c not in ("arm", "segment")]
+    np.testing.assert_allclose(table[numbers], want[numbers], rtol=1e-8, atol=1e-8)
+    pd.testing.assert_frame_equal(clamp_iv(table), py.iv, rtol=1e-7, atol=1e-8,
+                                  check_dtype=False)
+    # the page's command
+    argv = shlex.split(js["command"])
+    assert argv[:2] == ["habmodel", "vclamp"] and argv[-2:] == ["--out", "vclamp"]
+    status, _, err = run_cli([*argv[1:-1], str(tmp_path / "run")])
+    assert status == 0, err
+    cli = pd.read_csv(tmp_path / "run" / "currents.csv")
+    np.testing.assert_allclose(table[numbers], cli[numbers], rtol=1e-7, atol=1e-7)
+
+
+def test_clamp_settings_round_trip_through_the_address(lab):
+    cases = [
+        "?mode=vclamp&protocol=nmda_iv&ketamine=1uM",
+        "?mode=vclamp&protocol=nmda-iv&condition=depressed&ketamine=3uM&s=0.2&current=I_total",
+        "?mode=vclamp&protocol=t-current&steps=-50mV&duration=50ms&mibefradil=0.5uM",
+        "?mode=vclamp&protocol=custom&hold=-80mV&steps=-100,-60,-20mV&tail=-50mV"
+        "&tail_duration=30ms&pre=20ms&duration=150ms&g_h=0.1mS/cm2&s=0.05",
+        "?mode=vclamp&protocol=ketamine-use&ketamine=30uM&steps=-20mV",
+        "?mode=vclamp",
+    ]
+    first = run_js(lab, [{"kind": "clampquery", "search": q} for q in cases])
+    again = run_js(lab, [{"kind": "clamptoquery", "settings": s} for s in first])
+    back = run_js(lab, [{"kind": "clampquery", "search": q} for q in again])
+    for query, s, q2, s2 in zip(cases, first, again, back, strict=True):
+        assert "error" not in s, (query, s)
+        assert s2 == s, (query, q2)
+    nmda, nmda2, t_current, custom, use, default = first
+    assert (nmda["protocol"], nmda["ketamine"], nmda["current"]) == ("nmda-iv", 1.0, "I_NMDA")
+    assert again[0] == "?mode=vclamp&protocol=nmda-iv&condition=control"  # all the preset
+    assert (nmda2["condition"], nmda2["ketamine"], nmda2["s"]) == ("depressed", 3.0, 0.2)
+    assert t_current["steps"] == [-50.0] and t_current["duration"] == 50.0
+    assert custom["steps"] == [-100.0, -60.0, -20.0] and custom["extra"] == {"g_h": 0.1}
+    assert (custom["hold"], custom["tail"], custom["tail_duration"]) == (-80.0, -50.0, 30.0)
+    assert use["ketamine"] == 30.0 and default["protocol"] == "nmda-iv"
+    assert "steps=-100,-60,-20mV" in again[3]
+
+
+@pytest.mark.parametrize("query, needles", [
+    ("?mode=vclamp&protocol=custom&steps=-200mV", ["step potentials", "-150 to 100 mV"]),
+    ("?mode=vclamp&protocol=custom&steps=-50,abc", ["step potentials", "abc"]),
+    ("?mode=vclamp&protocol=custom&steps=-50,-50mV", ["each potential once"]),
+    ("?mode=vclamp&protocol=custom&duration=lots", ["step length", "lots"]),
+    ("?mode=vclamp&protocol=custom&duration=1h", ["step length", "ms"]),
+    ("?mode=vclamp&protocol=custom&hold=20ms", ["holding potential", "mV"]),
+    ("?mode=vclamp&protocol=custom&duration=0ms", ["step length", "0.05 to 10000 ms"]),
+    ("?mode=vclamp&protocol=custom&pre=20s", ["recorded time", "10000 ms"]),
+    ("?mode=vclamp&protocol=nmda-iv&hold=-60mV", ["hold", "nmda-iv", "custom"]),
+    ("?mode=vclamp&protocol=t-current&s=0.1", ["NMDA open fraction"]),
+    ("?mode=vclamp&protocol=nmda-iv&Mg_o=0mM", ["Mg_o", "sets it itself"]),
+    ("?mode=vclamp&protocol=sodium", ["protocol", "nmda-iv", "custom"]),
+    ("?mode=vclamp&ketamine=-1uM", ["ketamine"]),
+    ("?mode=vclamp&current=I_X", ["current", "I_NMDA"]),
+    ("?mode=vclamp&bogus=1", ["bogus"]),
+    ("?mode=voltage", ["mode", "vclamp"]),
+])
+def test_bad_clamp_settings_get_a_message_naming_them(lab, query, needles):
+    out = run_js(lab, [{"kind": "query", "search": query}])[0]
+    assert out.get("type") == "InputError", out
+    for needle in needles:
+        assert needle in out["error"], (needle, out["error"])
+
+
+def test_a_lab_with_a_users_part_clamps_its_current(tmp_path):
+    """habmodel lab --part: both kernels are compiled with the part (the trapping one for the
+    use-dependence protocol), and the clamp records the part's current as habmodel does."""
+    from pathlib import Path
+
+    import habmodel
+    from habmodel.engines import wasm
+    from habmodel.lab import build_lab
+    from habmodel.model.cell import Cell, load_parts
+
+    try:
+        wasm.toolchain()
+    except wasm.WasmToolchainError as err:
+        pytest.skip(str(err))
+    parts = load_parts(Path(__file__).resolve().parents[1] / "examples" / "a_type_potassium.py")
+    own = build_lab(tmp_path / "lab", parts)
+    model = json.loads((own / "model.json").read_text())
+    for kernel in (model["kernel"], model["kernels"]["trapping"]):
+        assert "I_A" in kernel["currents"], kernel["file"]
+    js = clamp_js(own, {"protocol": "custom", "steps": "-60,-30mV", "duration": "30ms"},
+                  columns=["I_A", "I_total"])
+    py = habmodel.vclamp("control", hold="-70 mV", steps=["-60 mV", "-30 mV"], duration="30 ms",
+                         cell=Cell(extra=parts), progress=False)
+    same_currents(js, py, ["I_A", "I_total"])

@@ -385,18 +385,32 @@ def test_guide_has_a_section_for_every_notebook():
 
 def test_guide_links_use_only_what_the_lab_knows():
     """Without Node: every setting of every link is a control, a parameter of the table,
-    the condition, the step's times or the tour step."""
-    from habmodel.lab.settings import CONTROLS, TOUR
+    the condition, the step's times or the tour step; or, in the voltage clamp
+    (mode=vclamp), a protocol, a clamp setting, a drug, a current or a parameter."""
+    from habmodel.experiments import VCLAMP_PROTOCOLS
+    from habmodel.lab.settings import CLAMP_SETTINGS, CONTROLS, DRUG_CONTROLS, TOUR
+    from habmodel.model.equations import DEFAULT_CELL
     from habmodel.model.parameters import CONDITIONS, PARAMETERS
 
     links = _links(_guide())
     assert len(links) >= 20
+    assert any("mode=vclamp" in query for query in links)
     for query in links:
+        clamp = "mode=vclamp" in query
         for key, value in parse_qsl(urlsplit(query).query, strict_parsing=True):
             if key == "tour":
                 assert 1 <= int(value) <= len(TOUR), query
             elif key == "condition":
                 assert value in CONDITIONS, query
+            elif key == "mode":
+                assert value == "vclamp", query
+            elif clamp and key == "protocol":
+                assert value in (*VCLAMP_PROTOCOLS, "custom"), query
+            elif clamp and key == "current":
+                assert value in ("I_total", *DEFAULT_CELL.currents), query
+            elif clamp:
+                assert key in CLAMP_SETTINGS or key in DRUG_CONTROLS or key in PARAMETERS, (
+                    f"{query}: unknown setting {key}")
             else:
                 assert key in CONTROLS or key in PARAMETERS or key in (
                     "step_start", "step_stop"), f"{query}: unknown setting {key}"
@@ -410,8 +424,9 @@ def lab(tmp_path_factory):
 
 
 def test_guide_links_open_a_state_the_lab_accepts(lab):
-    """Each link's query through the lab's own settings.js (Settings.fromQuery) in Node,
-    as the page reads its address: no link may be refused."""
+    """Each link's query through the lab's own settings.js (Settings.fromQuery, or
+    ClampSettings.fromQuery for mode=vclamp) in Node, as the page reads its address: no
+    link may be refused."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js is not installed (Debian: apt-get install nodejs)")

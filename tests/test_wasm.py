@@ -29,8 +29,11 @@ def test_packaged_module_is_built_from_todays_source():
     assert packaged["source_sha256"] == today["source_sha256"], (
         "the model or the code generator changed: rebuild the packaged WebAssembly kernel "
         "with python scripts/build_wasm.py")
-    for key in ("abi", "method", "states", "parameters", "initial_state", "flags"):
+    for key in ("abi", "method", "states", "parameters", "currents", "initial_state", "flags"):
         assert packaged[key] == today[key], key
+    from habmodel.model.equations import DEFAULT_CELL
+
+    assert packaged["currents"] == list(DEFAULT_CELL.currents)  # hm_currents' rows
 
 
 def test_a_rebuild_gives_the_packaged_module(tmp_path):
@@ -100,3 +103,48 @@ int main(int argc, char **argv) {
     for got, want in ((y[:, 0], np.exp(x)), (y[:, 1], np.expm1(x))):
         ulp = np.abs(np.spacing(want))
         assert float(np.max(np.abs(got - want) / ulp)) <= 2.0
+
+
+def test_the_native_kernels_probes_are_the_models_currents_and_events():
+    """hm_currents and hm_event (habmodel.engines.probes) are generated into the native kernel
+    as into the WebAssembly one: at random states they give the cell's own currents
+    (analysis.curves.evaluate) and what one glutamate event adds."""
+    import ctypes
+
+    from habmodel.analysis.curves import evaluate
+    from habmodel.engines import fast
+    from habmodel.engines.fast import EngineUnavailableError
+    from habmodel.model.drugs import availability
+    from habmodel.model.equations import DEFAULT_CELL
+    from habmodel.model.parameters import condition_values
+    from habmodel.model.units import si_scale
+
+    try:
+        kernel = fast.kernel(announce=False)
+    except EngineUnavailableError as err:
+        pytest.skip(f"no native kernel here: {err}")
+    n, cell = 7, DEFAULT_CELL
+    rng = np.random.default_rng(3)
+    states = {name: rng.uniform(0.0, 1.0, n) for name in kernel.states}
+    states["v"] = rng.uniform(-0.12, 0.05, n)
+    values = condition_values("depressed", cell.parameters)
+    ns = {k: np.full(n, v * si_scale(cell.parameters[k].unit)) for k, v in values.items()}
+    ns.update(availability({}, values, n, targets=cell.drug_targets))
+    ns["s_tonic"] = np.full(n, 0.1)
+    params = np.ascontiguousarray([ns[name] if name in ns else np.zeros(n)
+                                   for name in kernel.parameters], float)
+    S = np.ascontiguousarray([states[name] for name in kernel.states], float)
+    C = np.zeros((len(cell.currents), n))
+    D = np.zeros_like(S)
+    lib, ptr = kernel._lib, ctypes.c_void_p
+    assert lib.hm_n_currents() == len(cell.currents)
+    lib.hm_currents(ctypes.c_int64(n), ctypes.c_double(0.0), ptr(S.ctypes.data),
+                    ptr(params.ctypes.data), ptr(C.ctypes.data))
+    lib.hm_event(ctypes.c_int64(n), ptr(S.ctypes.data), ptr(params.ctypes.data),
+                 ptr(D.ctypes.data))
+    for k, name in enumerate(cell.currents):
+        want = np.broadcast_to(evaluate(name, {**ns, **states}, cell=cell), (n,))
+        np.testing.assert_allclose(C[k], want, rtol=1e-12, atol=1e-15, err_msg=name)
+    event = {name: 0.0 for name in kernel.states}
+    event.update(x=ns["w_glu"][0], s_AMPA=1.0)
+    np.testing.assert_allclose(D, [np.full(n, event[name]) for name in kernel.states])

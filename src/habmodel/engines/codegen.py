@@ -44,6 +44,7 @@ from ..model.drive import N_POISSON_TERMS
 from ..model.equations import GLUTAMATE_EVENT
 from .cexpr import C_KEYWORDS, c_printer, hoist_constants, si_numeric
 from .cpreamble import MATH_PREAMBLE, SIMD_PREAMBLE
+from .probes import probe_lines, rhs_lines
 
 __all__ = ["METHODS", "KernelSource", "kernel_source", "ABI_VERSION"]
 
@@ -69,6 +70,7 @@ class KernelSource:
     states: tuple  # state variables, rows of the state array
     parameters: tuple  # per-cell constants (SI values), rows of the parameter array
     spike_variable: str
+    currents: tuple = ()  # membrane currents, rows of hm_currents' output (A/m2)
 
 
 def kernel_source(method: str = "rk4", equations: str | None = None,
@@ -99,7 +101,8 @@ def kernel_source(method: str = "rk4", equations: str | None = None,
     if not set(event) <= set(states):
         raise ValueError(f"glutamate events act on {sorted(event)}, not all state variables")
     known = set(states) | {t.name}
-    names = {s.name for e in (*sym.rhs, sym.threshold, *event.values()) for s in e.free_symbols}
+    names = {s.name for e in (*sym.rhs, sym.threshold, *event.values(),
+                              *(e for _, e in sym.currents)) for s in e.free_symbols}
     units = {n for n in names - known - set(sym.parameters) if n in DEFAULT_UNITS}
     parameters = tuple(sorted((names - known - units) | {"nu_glu"}))
     bad = sorted(n for n in (*states, *parameters) if n in C_KEYWORDS or n.startswith("hm_"))
@@ -109,13 +112,16 @@ def kernel_source(method: str = "rk4", equations: str | None = None,
     rhs = [si_numeric(e, units) for e in sym.rhs]
     threshold = si_numeric(sym.threshold, units)
     event = {k: si_numeric(e, units) for k, e in event.items()}
+    currents = [(name, si_numeric(e, units)) for name, e in sym.currents]
     constants = {s for e in rhs for s in e.free_symbols if s.name in parameters}
     rhs, hoisted = hoist_constants(rhs, constants)
     shared, reduced = sympy.cse(rhs, symbols=sympy.numbered_symbols("hm_c"),
                                 optimizations="basic")
     c = c_printer()
     code = _render(method, states, parameters, hoisted, shared, reduced, threshold, event, c, t)
-    return KernelSource(code, method, states, parameters, "v")
+    index = {name: i for i, name in enumerate(parameters)}
+    code += "\n".join(probe_lines(states, parameters, index, currents, event, c))
+    return KernelSource(code, method, states, parameters, "v", tuple(n for n, _ in currents))
 
 
 def _render(method, states, parameters, hoisted, shared, reduced, threshold, event, c, t):
@@ -214,31 +220,8 @@ def _render(method, states, parameters, hoisted, shared, reduced, threshold, eve
         "}",
         "",
     ]
-    out += _rhs_lines(states, parameters, index, hoisted, shared, reduced, c)
+    out += rhs_lines(states, parameters, index, hoisted, shared, reduced, c)
     return "\n".join(out)
-
-
-def _rhs_lines(states, parameters, index, hoisted, shared, reduced, c) -> list[str]:
-    """``hm_rhs``: the right-hand sides at given states (one column per point), for the
-    steady states and currents of the lab's I-V curve (any part's gates included)."""
-    pad = "        "
-    needed = {s.name for e in (*reduced, *(e for _, e in shared), *(e for _, e in hoisted))
-              for s in e.free_symbols}
-    out = ["/* The right-hand sides dS/dt of n points (states S and parameters P as in",
-           "   hm_run, one column per point) at time t, into D (states x n). */",
-           "void hm_rhs(int64_t hm_n, double t, const double *restrict S,",
-           "            const double *restrict P, double *restrict D)",
-           "{",
-           "    for (int64_t hm_j = 0; hm_j < hm_n; hm_j++) {"]
-    out += [f"{pad}const double {name} = P[{index[name]}*hm_n + hm_j];"
-            for name in parameters if name in needed]
-    out += [f"{pad}const double {symbol} = {c(expr)};" for symbol, expr in hoisted]
-    out += [f"{pad}const double {name} = S[{i}*hm_n + hm_j];"
-            for i, name in enumerate(states)]
-    out += [f"{pad}const double {symbol} = {c(expr)};" for symbol, expr in shared]
-    out += [f"{pad}D[{i}*hm_n + hm_j] = {c(expr)};" for i, expr in enumerate(reduced)]
-    out += ["    }", "}", ""]
-    return out
 
 
 def _transcendentals(shared, reduced):

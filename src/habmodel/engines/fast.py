@@ -111,7 +111,7 @@ def _generator_digest() -> str:
     from . import codegen
 
     folder = Path(codegen.__file__).parent
-    sources = ("codegen.py", "cexpr.py", "cpreamble.py", "symbolic.py")
+    sources = ("codegen.py", "cexpr.py", "cpreamble.py", "probes.py", "symbolic.py")
     return hashlib.sha256(b"".join((folder / name).read_bytes() for name in sources)).hexdigest()
 
 

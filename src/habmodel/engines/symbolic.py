@@ -10,12 +10,16 @@ reference (:mod:`habmodel.engines.reference`) lambdifies the result; the fast en
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model.equations import SPIKE_CONDITION, STATE_VARIABLES, full_equations
 
-__all__ = ["SymbolicModel", "symbolic_model"]
+__all__ = ["SymbolicModel", "symbolic_model", "TOTAL_CURRENT"]
+
+#: The subexpression that sums the membrane currents (:attr:`habmodel.Cell.equations`).
+TOTAL_CURRENT = "I_ion"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,10 @@ class SymbolicModel:
     rhs: tuple  # d(state)/dt with every subexpression substituted
     threshold: object  # g(t, y): a spike is an upward zero crossing of g
     parameters: frozenset  # names of the per-cell constants that appear
+    #: ``(name, expression)`` of each membrane current, every subexpression substituted:
+    #: the terms of :data:`TOTAL_CURRENT` in the order written (a cell's ``currents``);
+    #: empty for equations without it.
+    currents: tuple = ()
 
 
 def _sympy_functions():
@@ -112,6 +120,11 @@ def symbolic_model(equations: str | None = None) -> SymbolicModel:
                          "(expected 'expression > value')")
     threshold = condition.lhs - condition.rhs
 
+    total = next((eq.expr.code for eq in eqs.ordered
+                  if eq.varname == TOTAL_CURRENT and eq.type == SUBEXPRESSION), "")
+    names = [n for n in re.findall(r"[A-Za-z_]\w*", total) if n in subexpr]
+    currents = tuple((name, resolve(name)) for name in dict.fromkeys(names))
+
     used = {s.name for e in (*rhs, threshold) for s in e.free_symbols}
     parameters = frozenset(n for n in eqs.parameter_names if n in used)
-    return SymbolicModel(states, t, rhs, threshold, parameters)
+    return SymbolicModel(states, t, rhs, threshold, parameters, currents)

@@ -5,8 +5,9 @@ The C source is the fast engine's own (:func:`habmodel.engines.codegen.kernel_so
 the same equations, input stream and integration method), compiled for ``wasm32`` with
 clang and the WASI C library (Debian: ``clang lld wasi-libc libclang-rt-dev-wasm32``).
 The module needs no imports, so a browser instantiates it with an empty import object
-and ``wasmtime`` runs it from Python. It exports ``hm_run`` and ``hm_rhs`` (as in the
-native kernel), ``malloc``/``free`` for the arrays, and the memory.
+and ``wasmtime`` runs it from Python. It exports ``hm_run``, ``hm_rhs``, ``hm_currents``
+and ``hm_event`` (as in the native kernel: :mod:`habmodel.engines.probes`),
+``malloc``/``free`` for the arrays, and the memory.
 
 The modules of the built-in LHb cell are packaged with habmodel
 (``habmodel/engines/prebuilt/kernel.wasm``, with ``kernel.json``: its state and
@@ -43,8 +44,8 @@ APT_PACKAGES = ("clang", "lld", "wasi-libc", "libclang-rt-dev-wasm32")
 #: so the module is scalar and uses the C library's exp.
 WASM_FLAGS = ("-O3", "-ffast-math", "-fopenmp-simd", "-DHM_LIBM_EXP")
 
-_EXPORTS = ("hm_run", "hm_rhs", "hm_abi_version", "hm_n_states", "hm_n_parameters",
-            "hm_simd_width", "malloc", "free")
+_EXPORTS = ("hm_run", "hm_rhs", "hm_currents", "hm_event", "hm_abi_version", "hm_n_states",
+            "hm_n_parameters", "hm_n_currents", "hm_simd_width", "malloc", "free")
 
 
 class WasmToolchainError(RuntimeError):
@@ -91,7 +92,7 @@ def kernel_layout(cell=None, method: str = "rk4"):
     source = kernel_source(method, cell.full_equations(), cell.glutamate_event)
     start = cell.initial_state()
     layout = {"abi": ABI_VERSION, "method": method, "states": list(source.states),
-              "parameters": list(source.parameters),
+              "parameters": list(source.parameters), "currents": list(source.currents),
               "initial_state": {name: float(start[name]) for name in source.states},
               "source_sha256": source_digest(source.code), "flags": list(WASM_FLAGS)}
     return source, layout

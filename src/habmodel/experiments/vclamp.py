@@ -40,16 +40,16 @@ from .vclamp_tables import (
 )
 
 __all__ = ["vclamp", "VClampResult", "ClampArm", "clamp_arm", "run_arms", "clamp_iv",
-           "V_RANGE_MV", "MAX_SAMPLES"]
+           "V_RANGE_MV", "MAX_SAMPLES", "RECORD_DT_MS", "DEFAULT_SAMPLES"]
 
 #: Command potentials the clamp accepts (mV).
 V_RANGE_MV = (-150.0, 100.0)
 #: Most samples (samples x cells) one clamp may record.
 MAX_SAMPLES = 20_000_000
 #: Finest default sampling interval (ms); longer protocols sample more coarsely, so that a
-#: cell has at most _DEFAULT_SAMPLES samples.
-_RECORD_DT_MS = 0.1
-_DEFAULT_SAMPLES = 5000
+#: cell has at most DEFAULT_SAMPLES samples.
+RECORD_DT_MS = 0.1
+DEFAULT_SAMPLES = 5000
 
 
 @dataclass
@@ -215,7 +215,7 @@ def run_arms(arms: list[ClampArm], *, pre="100 ms", duration="200 ms", tail_dura
     total = n_pre + repeats * period
     onsets = n_pre + period * np.arange(repeats)
     if record_dt is None:
-        every = max(1, _steps(_RECORD_DT_MS, dt_ms), -(-total // _DEFAULT_SAMPLES))
+        every = max(1, _steps(RECORD_DT_MS, dt_ms), -(-total // DEFAULT_SAMPLES))
     else:
         record_ms = _time_ms(record_dt, "record_dt", zero=False)
         if record_ms < dt_ms:

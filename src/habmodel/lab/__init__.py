@@ -28,13 +28,13 @@ LAB_MARKER = "model.json"
 def build_lab(out, parts=None) -> Path:
     """Write the lab into the folder ``out`` and return its path.
 
-    ``parts`` (a list of :class:`habmodel.Part`) adds a user's own currents: their cell is
-    compiled to WebAssembly here (raises
+    ``parts`` (a list of :class:`habmodel.Part`) adds a user's own currents: their cell (and
+    its ketamine-trapping variant, for the clamp) is compiled to WebAssembly here (raises
     :class:`habmodel.engines.wasm.WasmToolchainError` without the toolchain). Without
     parts the packaged module of the built-in cell is used. The folder appears complete
     or not at all; an existing folder is replaced only if it is empty or a lab.
     """
-    from ..engines.wasm import PREBUILT, build_wasm, packaged_layout
+    from ..engines.wasm import PREBUILT, VARIANTS, build_wasm, packaged_layout
     from ..model.cell import Cell
     from .bundle import model_bundle
 
@@ -48,15 +48,18 @@ def build_lab(out, parts=None) -> Path:
         shutil.copytree(STATIC, tmp, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.py"))
         cell = Cell(extra=list(parts)) if parts else None
-        if cell is None:
-            layout = packaged_layout()
-            shutil.copyfile(PREBUILT / "kernel.wasm", tmp / "kernel.wasm")
-        else:
-            layout = build_wasm(tmp / "_build", cell)
-            os.replace(tmp / "_build" / "kernel.wasm", tmp / "kernel.wasm")
-            shutil.rmtree(tmp / "_build")
-        bundle = model_bundle(layout, cell)
-        (tmp / LAB_MARKER).write_text(json.dumps(bundle, indent=1) + "\n")
+        layouts = {}
+        for model, stem in VARIANTS.items():  # the trapping one for the clamp's use protocol
+            if cell is None:
+                layouts[model] = packaged_layout(model)
+                shutil.copyfile(PREBUILT / f"{stem}.wasm", tmp / f"{stem}.wasm")
+            else:
+                layouts[model] = build_wasm(tmp / "_build", cell.variant(model), stem=stem)
+                os.replace(tmp / "_build" / f"{stem}.wasm", tmp / f"{stem}.wasm")
+        shutil.rmtree(tmp / "_build", ignore_errors=True)
+        bundle = model_bundle(layouts["hill"], cell, layouts["trapping"])
+        # compact: the page fetches it on every load (the voltage clamp made it larger)
+        (tmp / LAB_MARKER).write_text(json.dumps(bundle, separators=(",", ":")) + "\n")
         os.chmod(tmp, 0o755)
         if out.exists():
             aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))

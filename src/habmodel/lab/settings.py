@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = ["Control", "CONTROLS", "DRUG_CONTROLS", "Step", "TOUR", "MAP_K_O", "MAP_G",
-           "MAP_DURATION_S", "IV_V_MV", "IV_OPEN_FRACTIONS", "RECORD_DT_MS"]
+           "MAP_DURATION_S", "IV_V_MV", "IV_OPEN_FRACTIONS", "RECORD_DT_MS", "CLAMP_SETTINGS",
+           "CLAMP_CUSTOM", "CLAMP_TITLES", "CLAMP_NOTES", "CLAMP_MAX_STEPS",
+           "CLAMP_MAX_CELL_SAMPLES"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +101,60 @@ TOUR = (
          {"condition": "control", "K_o": 5.0, "mibefradil": 0.0, "I_step": -20.0,
           "step_start": 1.0, "step_ms": 500.0}),
 )
+
+
+# --- the voltage-clamp mode (``?mode=vclamp``; habmodel.vclamp in the browser) ---------------
+
+#: The clamp's own settings (the names of ``habmodel.vclamp`` and ``habmodel vclamp``; the
+#: drugs are the drug controls above, any parameter of the table is an override). Potentials
+#: span habmodel.experiments.vclamp.V_RANGE_MV; times are the lab's (a browser tab).
+CLAMP_SETTINGS = {c.name: c for c in (
+    Control("hold", "holding potential", "mV", -150.0, 100.0, 1.0, group="clamp"),
+    Control("steps", "step potentials", "mV", -150.0, 100.0, 1.0, group="clamp"),
+    Control("duration", "step length", "ms", 0.05, 10_000.0, 1.0, group="clamp"),
+    Control("tail", "tail potential", "mV", -150.0, 100.0, 1.0, group="clamp"),
+    Control("tail_duration", "tail length", "ms", 0.0, 10_000.0, 1.0, group="clamp"),
+    Control("pre", "recorded time at the holding potential", "ms", 0.0, 10_000.0, 1.0,
+            group="clamp"),
+    Control("s", "NMDA open fraction (glutamate in the bath)", "1", 0.0, 1.0, 0.01,
+            group="clamp"),
+)}
+#: "your own protocol": one arm, these settings to start from.
+CLAMP_CUSTOM = {"hold": -70.0, "steps": (-90.0, -70.0, -50.0, -30.0), "duration": 200.0,
+                "tail_duration": 100.0, "pre": 100.0}
+#: At most this many steps per arm, and samples x cells per clamp (the page's memory).
+CLAMP_MAX_STEPS = 30
+CLAMP_MAX_CELL_SAMPLES = 1_000_000
+
+#: A protocol's name in the page's menu.
+CLAMP_TITLES = {
+    "nmda-iv": "NMDA I-V: Mg2+ block and ketamine",
+    "ketamine-use": "ketamine: use-dependent block",
+    "t-current": "T-current: de-inactivation",
+    "h-activation": "I_h activation",
+    "custom": "your own protocol",
+}
+
+#: What to look for, per protocol (Markdown: **bold** only), shown beside the figures.
+CLAMP_NOTES = {
+    "nmda-iv": "Glutamate is in the bath (10 % of the NMDA channels open) and the cell is "
+               "stepped from -70 mV to each potential (shown: I_NMDA). In **1 mM Mg2+** the "
+               "inward current grows as the membrane depolarises from -100 to about -30 mV: a "
+               "**negative slope**, because Mg2+ leaves the pore. Without Mg2+ the I-V is a "
+               "straight line through 0 mV. **Ketamine 1 uM** (its IC50 here) halves the "
+               "current at every potential.",
+    "ketamine-use": "Ten steps to -30 mV, each with a puff of glutamate, without and with "
+                    "**ketamine 10 uM** (the trapping model). Ketamine enters only **open** "
+                    "channels and is trapped when they close, so its block grows with every "
+                    "depolarisation: little at the first step, about a quarter at the tenth. "
+                    "The right plot shows the peak NMDA current of each step.",
+    "t-current": "The same steps from two holding potentials. From **-100 mV** the T-channels "
+                 "have recovered from inactivation: a step to -50 mV opens them, a large and "
+                 "brief inward I_T (nA). From **-60 mV** most stay inactivated (tens of pA). "
+                 "This is why the cell must be hyperpolarised before it can burst.",
+    "h-activation": "Hyperpolarising steps from -50 mV, 2 s each. I_h turns on slowly "
+                    "(hundreds of ms), **more and faster** the more negative the step: an "
+                    "inward current that pulls a hyperpolarised cell back up.",
+    "custom": "**Your own protocol**: a holding potential, the steps (one cell each) and a "
+              "tail. Every current of the cell is recorded: choose the one to plot.",
+}

@@ -1,5 +1,6 @@
-// The page's address holds the settings (`?condition=depressed&ketamine=1uM`), in the
-// names and units of params.toml and the command line (Settings.fromQuery / toQuery).
+// The page's address holds the settings (`?condition=depressed&ketamine=1uM`, or
+// `?mode=vclamp&protocol=nmda-iv` for the voltage clamp), in the names and units of
+// params.toml and the command line (Settings / ClampSettings: fromQuery, toQuery).
 
 import { InputError } from "./settings.js";
 
@@ -14,8 +15,10 @@ export function settingsFromAddress(api, search) {
     if (!(err instanceof InputError)) throw err;
   }
   const entries = [...new URLSearchParams(search)];
-  // the condition first: the other entries are read on top of its preset
-  entries.sort(([a], [b]) => (b === "condition") - (a === "condition"));
+  // the mode, protocol and condition first: the other entries are read on top of their preset
+  const first = ["mode", "protocol", "condition"];
+  const rank = (key) => (first.includes(key) ? first.indexOf(key) : first.length);
+  entries.sort(([a], [b]) => rank(a) - rank(b));
   const errors = [];
   let kept = new URLSearchParams();
   for (const [key, value] of entries) {
@@ -38,8 +41,13 @@ export function tourFromAddress(search, steps) {
   return Number.isInteger(n) && n >= 1 && n <= steps ? n - 1 : 0;
 }
 
+/** "vclamp" if the address asks for the voltage clamp, else "cclamp". */
+export function modeFromAddress(search) {
+  return new URLSearchParams(search).get("mode") === "vclamp" ? "vclamp" : "cclamp";
+}
+
 /**
- * Writes the settings into the address with history.replaceState. Chromium ignores (and
+ * Writes the settings into the address with history.replaceState (`api.toQuery`). Chromium ignores (and
  * warns about) too many calls in a row, so at most one every `gap` ms; the newest
  * settings are always written.
  */

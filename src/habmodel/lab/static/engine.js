@@ -26,21 +26,24 @@ export function inputKeys(seed, ids) {
 export class SettingError extends Error {}
 
 export class Engine {
-  /** `bytes`: the kernel.wasm module (ArrayBuffer or WebAssembly.Module); `model`: model.json. */
-  static async create(bytes, model) {
+  /** `bytes`: the kernel.wasm module (ArrayBuffer or WebAssembly.Module); `model`: model.json;
+   * `kernel`: its layout in model.json (default model.kernel; model.kernels.trapping is the
+   * ketamine-trapping variant, for the voltage clamp). */
+  static async create(bytes, model, kernel = model.kernel) {
     const module = bytes instanceof WebAssembly.Module ? bytes : await WebAssembly.compile(bytes);
     const instance = await WebAssembly.instantiate(module, {});
-    return new Engine(instance, model);
+    return new Engine(instance, model, kernel);
   }
 
-  constructor(instance, model) {
+  constructor(instance, model, kernel = model.kernel) {
     this.x = instance.exports;
     if (this.x._initialize) this.x._initialize();
     this.model = model;
-    const k = model.kernel;
-    if (this.x.hm_abi_version() !== k.abi) throw new Error("kernel.wasm does not match model.json");
-    this.states = k.states;
-    this.parameters = k.parameters;
+    this.kernel = kernel;
+    if (this.x.hm_abi_version() !== kernel.abi) throw new Error(`${kernel.file} does not match model.json`);
+    this.states = kernel.states;
+    this.parameters = kernel.parameters;
+    this.ketamineModel = kernel.ketamine_model ?? "hill";
     this.width = this.x.hm_simd_width();
   }
 
@@ -66,17 +69,24 @@ export class Engine {
     return out;
   }
 
-  /** Drug availability factors (habmodel.model.drugs.availability, "hill" model). */
+  /** Drug availability factors (habmodel.model.drugs.availability): with the trapping
+   * kernel, ketamine goes to the kinetic scheme (ket_uM) instead of the pore load. */
   availability(values, drugsUM) {
     const m = this.model;
     const avail = {};
     for (const t of m.drug_targets) avail[`avail_${t}`] = 1.0;
+    const trapping = this.ketamineModel === "trapping";
+    if (trapping) avail.ket_uM = 0.0;
     let load = 0.0;
     let delta = null;
     const field = (spec) => (typeof spec === "string" ? values[spec] : spec);
     for (const [name, conc] of Object.entries(drugsUM)) {
       const d = m.drugs[name];
       if (!d) throw new SettingError(`unknown drug '${name}'`);
+      if (trapping && name === "ketamine") {
+        avail.ket_uM += conc;
+        continue;
+      }
       const ic50 = field(d.ic50);
       const hill = field(d.hill);
       if (d.target === "NMDA_pore") {
@@ -115,13 +125,13 @@ export class Engine {
   }
 
   // --- memory ----------------------------------------------------------------------
-  _alloc(bytes) {
+  alloc(bytes) {
     const ptr = this.x.malloc(Math.max(8, bytes));
     if (!ptr) throw new Error("out of memory in the WebAssembly kernel");
     return ptr;
   }
 
-  _view(Type, ptr, length) {
+  view(Type, ptr, length) {
     return new Type(this.x.memory.buffer, ptr, length);
   }
 
@@ -160,14 +170,14 @@ export class Engine {
       rec: Math.max(1, nSamples * recordCells.length) * 8,
     };
     try {
-      for (const [name, size] of Object.entries(sizes)) ptr[name] = this._alloc(size);
-      const S = this._view(Float64Array, ptr.S, nS * nRun);
-      this.states.forEach((name, r) => S.fill(this.model.kernel.initial_state[name], r * nRun, (r + 1) * nRun));
-      this._view(Float64Array, ptr.P, P.length).set(P);
-      this._view(BigUint64Array, ptr.keys, nRun).set(keys);
-      this._view(BigInt64Array, ptr.notref, nRun).fill(1n);
-      this._view(BigInt64Array, ptr.recCells, recordCells.length).set(recordCells.map(BigInt));
-      if (nSamples) this._view(Float64Array, ptr.rec, nSamples * recordCells.length).fill(NaN);
+      for (const [name, size] of Object.entries(sizes)) ptr[name] = this.alloc(size);
+      const S = this.view(Float64Array, ptr.S, nS * nRun);
+      this.states.forEach((name, r) => S.fill(this.kernel.initial_state[name], r * nRun, (r + 1) * nRun));
+      this.view(Float64Array, ptr.P, P.length).set(P);
+      this.view(BigUint64Array, ptr.keys, nRun).set(keys);
+      this.view(BigInt64Array, ptr.notref, nRun).fill(1n);
+      this.view(BigInt64Array, ptr.recCells, recordCells.length).set(recordCells.map(BigInt));
+      if (nSamples) this.view(Float64Array, ptr.rec, nSamples * recordCells.length).fill(NaN);
       const vRow = this.states.indexOf(run.spike_variable);
       const trains = Array.from({ length: n }, () => []);
       const total = nWarm + nRec;
@@ -177,7 +187,7 @@ export class Engine {
           ptr.notref, ptr.spk, BigInt(vRow), BigInt(nSamples ? recEvery : 0), BigInt(nWarm),
           BigInt(recordCells.length), ptr.recCells, ptr.rec, 1n, BigInt(this.width));
         // spikes are rare: scan the int64 flags as 32-bit words (the high words are 0)
-        const words = this._view(Int32Array, ptr.spk, m * nRun * 2);
+        const words = this.view(Int32Array, ptr.spk, m * nRun * 2);
         for (let k = Math.max(0, nWarm - step); k < m; k++) {
           const row = 2 * k * nRun;
           for (let i = 0; i < n; i++) {
@@ -185,7 +195,7 @@ export class Engine {
           }
         }
         step += m;
-        const state = this._view(Float64Array, ptr.S, nS * nRun);
+        const state = this.view(Float64Array, ptr.S, nS * nRun);
         for (let i = 0; i < n; i++) {
           const x = state[vRow * nRun + i];
           if (!Number.isFinite(x) || Math.abs(x) >= 0.5) {
@@ -197,7 +207,7 @@ export class Engine {
       }
       const out = { spikes: trains.map((t) => Float64Array.from(t)), t: null, v: [] };
       if (nSamples) {
-        const rec = this._view(Float64Array, ptr.rec, nSamples * recordCells.length);
+        const rec = this.view(Float64Array, ptr.rec, nSamples * recordCells.length);
         out.t = Float64Array.from({ length: nSamples }, (_, k) => k * recEvery * dt);
         out.v = recordCells.map((_, r) => Float64Array.from({ length: nSamples }, (_, k) => rec[k * recordCells.length + r] * 1e3));
       }
@@ -232,17 +242,17 @@ export class Engine {
         const j = f * nV + i;
         S0[row("v") * n + j] = vMV[i] * 1e-3;
         S0[row(spec.open_state) * n + j] = openFractions[f];
-        for (const name of free) S0[row(name) * n + j] = this.model.kernel.initial_state[name];
+        for (const name of free) S0[row(name) * n + j] = this.kernel.initial_state[name];
       }
     }
     const ptr = {};
     try {
-      ptr.S = this._alloc(nS * n * 8);
-      ptr.P = this._alloc(P.length * 8);
-      ptr.D = this._alloc(nS * n * 8);
-      this._view(Float64Array, ptr.P, P.length).set(P);
-      const S = () => this._view(Float64Array, ptr.S, nS * n);
-      const D = () => this._view(Float64Array, ptr.D, nS * n);
+      ptr.S = this.alloc(nS * n * 8);
+      ptr.P = this.alloc(P.length * 8);
+      ptr.D = this.alloc(nS * n * 8);
+      this.view(Float64Array, ptr.P, P.length).set(P);
+      const S = () => this.view(Float64Array, ptr.S, nS * n);
+      const D = () => this.view(Float64Array, ptr.D, nS * n);
       S().set(S0);
       const rhs = () => { this.x.hm_rhs(BigInt(n), 0.0, ptr.S, ptr.P, ptr.D); return D(); };
       // Gauss-Seidel over the free states: a gate depends on v only, the Ca2+ pool on

@@ -1,6 +1,7 @@
 // habmodel lab: the page. It holds the current settings (in the page's address too),
 // hands every accepted change to the trace worker (the newest change wins), draws the
 // answers, then asks for the I-V curves and, in separate workers, the firing-mode map.
+// The voltage-clamp mode (?mode=vclamp) is clampview.js, loaded when it is first shown.
 // index.html loads this module only over http (not from file://).
 
 import { InputError, Settings } from "./settings.js";
@@ -8,12 +9,13 @@ import { buildControls } from "./controls.js";
 import * as plots from "./plots.js";
 import { TraceClient } from "./workers.js";
 import { ModeMapView, serial } from "./mapview.js";
-import { AddressKeeper, settingsFromAddress, tourFromAddress } from "./address.js";
+import { AddressKeeper, modeFromAddress, settingsFromAddress, tourFromAddress } from "./address.js";
 import { copyLink, readChosenFile, saveText, traceCsv } from "./downloads.js";
 import { Tour } from "./tour.js";
 
 // The simulation worker starts first: it loads the kernel while the page builds itself.
 const client = new TraceClient("worker.js", { onTrace: traceAnswered, onIV: ivAnswered, onError: workerFailed });
+const startMode = modeFromAddress(location.search);
 const modelLoaded = fetch("model.json").then((r) => {
   if (!r.ok) throw new Error(`model.json could not be loaded (${r.status})`);
   return r.json();
@@ -54,12 +56,22 @@ let ivId = 0;
 let modeMap = null;      // the firing-mode map (mapview.js)
 let address = null;      // the settings in the page's address (address.js)
 const onIVFigure = serial();
+let mode = startMode;    // "cclamp" (the trace, I-V, map) or "vclamp"
+let clampView = null;    // the voltage clamp (clampview.js), once shown
+let traced = false;      // a trace was asked for (the current clamp was shown)
 
 // The hooks of the browser tests and the benchmark.
 const hooks = {
-  settings: () => (current ? structuredClone(current) : null),
-  lastTrace: null, lastIV: null, lastMap: null, traces: 0, maps: 0, timings: [],
-  apply(changes) { safely(() => applyChanges(changes)); },
+  settings: () => (mode === "vclamp" ? clampView?.settings() ?? null : current ? structuredClone(current) : null),
+  lastTrace: null, lastIV: null, lastMap: null, lastClamp: null, traces: 0, maps: 0, clamps: 0, timings: [],
+  apply(changes) {
+    const { mode: wanted, ...rest } = changes;
+    safely(async () => {
+      if (wanted) await setMode(wanted);
+      if (mode === "vclamp") clampView.change(rest);
+      else if (Object.keys(rest).length) applyChanges(rest);
+    });
+  },
 };
 window.habmodelLab = hooks;
 
@@ -112,12 +124,50 @@ function applyChanges(changes) {
 function accept(s) {
   current = s;
   changeId += 1;
+  traced = true;
   sentAt.set(changeId, performance.now());
   client.trace(changeId, s);
   if (!document.body?.dataset.ui) return;
   clearMessage();
   showSettings(s);
-  address.update(s);
+  if (mode === "cclamp") address.update(s);
+}
+
+// --- the mode: current clamp or voltage clamp --------------------------------------------
+/** Load the voltage clamp's module and view (once). */
+async function clampViewReady() {
+  if (!clampView) {
+    const { ClampView } = await import("./clampview.js");
+    clampView = new ClampView({
+      model, client, hooks, ready: uiReady, onError: showMessage, onClear: clearMessage,
+      onSettings: (s) => { if (mode === "vclamp") address.update(s); },
+    });
+  }
+  return clampView;
+}
+
+/** Show the current clamp ("cclamp") or the voltage clamp ("vclamp"). */
+async function setMode(wanted) {
+  if (wanted !== "cclamp" && wanted !== "vclamp") throw new InputError(`mode: expected cclamp or vclamp, got '${wanted}'`);
+  mode = wanted;
+  document.body.classList.toggle("vclamp-mode", mode === "vclamp");
+  for (const button of document.querySelectorAll(".mode-button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
+  }
+  document.querySelector(".skip").href = mode === "vclamp" ? "#vc-plots" : "#plots";
+  // figures drawn while their mode was hidden take their size now
+  for (const id of mode === "vclamp" ? ["vc-traces", "vc-iv"] : ["trace", "zoom", "iv", "map"]) {
+    const div = $(id);
+    if (div?.data && window.Plotly) window.Plotly.Plots.resize(div).catch(() => {});
+  }
+  if (mode === "vclamp") {
+    const view = await clampViewReady();
+    if (!view.s) view.accept(view.api.preset());
+    else address.update(view.s);
+  } else {
+    if (!traced) accept(current);
+    address.update(current);
+  }
 }
 
 function showSettings(s) {
@@ -208,7 +258,8 @@ function ivAnswered(answer, s) {
 
 function workerFailed(kind, message) {
   if (kind === "iv") ivKey = null;
-  showMessage(kind === "iv" ? `the I-V curve failed: ${message}` : message);
+  if (kind === "vclamp" && clampView) clampView.failed(message);
+  else showMessage(kind === "iv" ? `the I-V curve failed: ${message}` : message);
 }
 
 // --- the page ----------------------------------------------------------------------------------
@@ -236,6 +287,9 @@ function buildUi(tourStart) {
     if (text !== null) accept(api.fromToml(text));
   }));
   $("copy-link").addEventListener("click", () => safely(() => copyLink($("link-field"), $("link-status"))));
+  for (const button of document.querySelectorAll(".mode-button")) {
+    button.addEventListener("click", () => safely(() => setMode(button.dataset.mode)));
+  }
   modeMap = new ModeMapView({
     model, div: $("map"), status: $("map-status"), onError: showMessage,
     onDrawn(result) {
@@ -244,7 +298,8 @@ function buildUi(tourStart) {
       document.body.dataset.maps = String(hooks.maps);
     },
   });
-  address = new AddressKeeper(api, () => {
+  const either = { toQuery: (s) => (s.mode === "vclamp" ? clampView.api.toQuery(s) : api.toQuery(s)) };
+  address = new AddressKeeper(either, () => {
     const field = $("link-field");
     if (!field.hidden) field.value = location.href;
   });
@@ -256,13 +311,27 @@ function buildUi(tourStart) {
 async function start() {
   model = await modelLoaded;
   api = new Settings(model);
-  const { settings, errors } = settingsFromAddress(api, location.search);
-  accept(settings);  // the first trace is asked for before the page is built
+  let errors = [];
+  if (startMode === "cclamp") {
+    const read = settingsFromAddress(api, location.search);
+    errors = read.errors;
+    accept(read.settings);  // the first trace is asked for before the page is built
+  } else {
+    current = api.preset("control");  // simulated when the current clamp is first shown
+  }
   const plotly = loadPlotly();
   await domReady;
   buildUi(tourFromAddress(location.search, model.tour.length));
   showSettings(current);
-  address.update(current);
+  if (startMode === "vclamp") {
+    const view = await clampViewReady();
+    const read = settingsFromAddress(view.api, location.search);
+    errors = read.errors;
+    view.accept(read.settings);
+    await setMode("vclamp");
+  } else {
+    address.update(current);
+  }
   const messages = [...early, ...errors];
   if (messages.length) showMessage(messages.join("\n"));
   await plotly;

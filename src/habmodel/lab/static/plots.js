@@ -14,17 +14,17 @@ export const CONFIG = {
   showSendToCloud: false, plotlyServerURL: "", sendData: false, showTips: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "toggleSpikelines"],
 };
-const STATIC = { ...CONFIG, displayModeBar: false };
+export const STATIC = { ...CONFIG, displayModeBar: false };
 
 const plotly = () => window.Plotly;
 
 /** Text size from the page's root size (larger on a projector). */
-function fontSize() {
+export function fontSize() {
   const root = parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
   return Math.round(root * 0.8);
 }
 
-function baseLayout(extra) {
+export function baseLayout(extra) {
   const size = fontSize();
   return {
     font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size, color: "#1d2127" },
@@ -35,14 +35,14 @@ function baseLayout(extra) {
   };
 }
 
-function axis(title, extra = {}) {
+export function axis(title, extra = {}) {
   return {
     title: { text: title, standoff: 4 }, zeroline: false, showline: true, linecolor: "#888",
     ticks: "outside", ticklen: 3, gridcolor: "#eceff3", automargin: true, ...extra,
   };
 }
 
-function title(text) {
+export function title(text) {
   return { text, x: 0.01, xanchor: "left", y: 0.98, yanchor: "top", font: { size: fontSize() + 1 } };
 }
 

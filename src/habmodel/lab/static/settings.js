@@ -127,6 +127,10 @@ export class Settings {
     let stop = null;
     for (const [key, text] of params) {
       if (key === "condition" || key === "tour") continue;
+      if (key === "mode") {
+        if (text !== "cclamp") throw new InputError(`mode: expected cclamp (the current clamp) or vclamp, got '${text}'`);
+        continue;
+      }
       if (key === "step_start" || key === "step_stop") {
         const ms = parseValue(text, "ms", key);
         if (!(ms >= 0 && ms <= 1e4)) throw new InputError(`${key}: expected 0 to 10000 ms, got '${text}'`);

@@ -5,6 +5,9 @@
 //   {type: "trace", id, settings}  -> {type: "trace", id, t_s, v_mV, spikes_s, metrics, elapsed_ms}
 //   {type: "iv", id, settings}     -> {type: "iv", id, v_mV, curves: [{s, I_pA}]}
 //   {type: "map", id, settings, points: [[K_o, g_NMDA], ...]} -> {type: "map", id, modes}
+//   {type: "vclamp", id, settings: request} -> {type: "vclamp", id, result} (vclamp.js's
+//                                     clamp, with its I-V rows; the ketamine-trapping kernel
+//                                     is loaded the first time a protocol needs it)
 //   any failure                    -> {type: "error", id, message}
 
 import { Engine } from "./engine.js";
@@ -13,12 +16,29 @@ import { Settings } from "./settings.js";
 
 let engine = null;
 let settings = null;
+const engines = {};
 const ready = (async () => {
   const model = await (await fetch(new URL("model.json", import.meta.url))).json();
-  const bytes = await (await fetch(new URL(model.kernel.file, import.meta.url))).arrayBuffer();
-  engine = await Engine.create(bytes, model);
+  engine = await load(model, model.kernel);
+  engines.hill = engine;
   settings = new Settings(model);
 })();
+
+async function load(model, kernel) {
+  const answer = await fetch(new URL(kernel.file, import.meta.url));
+  if (!answer.ok) throw new Error(`${kernel.file} could not be loaded (${answer.status})`);
+  return Engine.create(await answer.arrayBuffer(), model, kernel);
+}
+
+async function vclamp(request) {
+  const { clamp } = await import("./vclamp.js");
+  const { clampIV } = await import("./clamptables.js");
+  const kind = request.ketamine_model ?? "hill";
+  if (!engines[kind]) engines[kind] = await load(engine.model, engine.model.kernels[kind]);
+  const result = clamp(engines[kind], request);
+  result.iv = clampIV(result, engine.model.vclamp.steady_max_ms);
+  return { result };
+}
 
 function cellOf(sim, overrides = {}) {
   const values = engine.values(sim.condition, { ...sim.overrides, ...overrides });
@@ -58,10 +78,12 @@ self.onmessage = async (event) => {
     if (type === "trace") out = trace(event.data.settings);
     else if (type === "iv") out = iv(event.data.settings);
     else if (type === "map") out = map(event.data.settings, event.data.points);
+    else if (type === "vclamp") out = await vclamp(event.data.settings);
     else if (type === "ping") out = {};
     else throw new Error(`unknown request ${type}`);
-    const transfer = [out.t_s, out.v_mV, out.spikes_s].filter((a) => ArrayBuffer.isView(a))
-      .map((a) => a.buffer);
+    const arrays = [out.t_s, out.v_mV, out.spikes_s];
+    if (out.result) arrays.push(...Object.values(out.result), ...Object.values(out.result.data));
+    const transfer = [...new Set(arrays.filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer))];
     self.postMessage({ type, id, ...out }, transfer);
   } catch (err) {
     self.postMessage({ type: "error", request: type, id, message: String(err.message ?? err) });

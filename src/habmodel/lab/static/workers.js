@@ -1,8 +1,8 @@
 // The page's side of the Web Workers (worker.js holds their protocol).
 //
-// TraceClient: one worker for the trace and the I-V curve. The newest change wins: at
-// most one request is in flight; while it runs, only the newest pending trace (and the
-// newest I-V request) is kept, and sent when the answer arrives. An answer whose id is
+// TraceClient: one worker for the trace, the I-V curve and the voltage clamp. The newest
+// change wins: at most one request is in flight; while it runs, only the newest pending
+// request of each kind is kept, and sent when the answer arrives. An answer whose id is
 // no longer the newest of its kind is dropped.
 //
 // MapPool: a few workers for the firing-mode map, the grid split into small jobs handed
@@ -10,11 +10,13 @@
 // jobs still running finish and are ignored.
 
 export class TraceClient {
-  /** `handlers`: onTrace(answer, settings), onIV(answer, settings), onError(kind, message). */
+  /** `handlers`: onTrace(answer, settings), onIV(answer, settings), onClamp(answer,
+   * request), onError(kind, message); onClamp may be set later. */
   constructor(url, handlers) {
     this.handlers = handlers;
-    this.pending = { trace: null, iv: null };  // {id, settings} waiting to be sent
-    this.latest = { trace: 0, iv: 0 };         // the newest id asked for, per kind
+    // {id, settings} waiting to be sent, per kind, in the order they go first
+    this.pending = { trace: null, vclamp: null, iv: null };
+    this.latest = { trace: 0, vclamp: 0, iv: 0 };  // the newest id asked for, per kind
     this.inFlight = null;                      // {type, id, settings} being computed
     this.worker = new Worker(url, { type: "module" });
     this.worker.onmessage = (event) => this.answered(event.data);
@@ -40,9 +42,16 @@ export class TraceClient {
     this.pump();
   }
 
+  /** Voltage-clamp `request` (vclamp.js's clamp) once no trace is waiting. */
+  vclamp(id, request) {
+    this.latest.vclamp = id;
+    this.pending.vclamp = { id, settings: request };
+    this.pump();
+  }
+
   pump() {
     if (this.inFlight) return;
-    const type = this.pending.trace ? "trace" : this.pending.iv ? "iv" : null;
+    const type = Object.keys(this.pending).find((kind) => this.pending[kind]);
     if (!type) return;
     const job = this.pending[type];
     this.pending[type] = null;
@@ -60,6 +69,7 @@ export class TraceClient {
     if (data.type === "error") this.handlers.onError(type, data.message);
     else if (type === "trace") this.handlers.onTrace(data, job.settings);
     else if (type === "iv") this.handlers.onIV(data, job.settings);
+    else if (type === "vclamp") this.handlers.onClamp?.(data, job.settings);
   }
 }
 
