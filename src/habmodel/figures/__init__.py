@@ -38,7 +38,7 @@ DPI = 300
 GALLERY_DPI = 60
 #: Figures shown in the README's gallery (``--gallery DIR``).
 GALLERY = ("traces", "nmda_slope", "panel", "dose_response", "mode_map", "curves", "circuit",
-           "circuit_dopamine")
+           "circuit_dopamine", "reward_task")
 
 VALIDATION = "validation"
 
@@ -109,6 +109,21 @@ def validation_text(quick: bool, out: Path) -> str:
             + validate.validation_markdown(results, science_link(out)))
 
 
+def _default_jobs() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(2, cores or 1))
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 64, got '{text}'")
+    return value
+
+
 def add_arguments(parser) -> None:
     """The options of ``habmodel figures`` (and of ``scripts/make_figures.py``)."""
     parser.epilog = f"Figures: {', '.join(FIGURES)}; '{VALIDATION}' is the validation report."
@@ -119,6 +134,9 @@ def add_arguments(parser) -> None:
                         f"one of {', '.join([*FIGURES, VALIDATION])}")
     parser.add_argument("--quick", action="store_true",
                         help="small populations and short runs (for tests; seconds)")
+    parser.add_argument("--jobs", type=_jobs, default=_default_jobs(), metavar="N",
+                        help="processes that make figures at once (default: the cores, at "
+                        "most 2; 1: one after the other in this process)")
     parser.add_argument("--gallery", type=Path, metavar="DIR",
                         help=f"also write small PNGs ({GALLERY_DPI} dpi) of "
                         f"{', '.join(GALLERY)} to DIR (the README's gallery: docs/images)")
@@ -156,27 +174,71 @@ def run(args) -> int:
         return 2
 
 
+#: Figures that share a simulation (cached in the process that makes them) go together.
+_TOGETHER = (("circuit", "circuit_dopamine"), ("washout", "day_course"))
+#: The longest items first, so that the two processes finish at about the same time.
+_LONGEST_FIRST = (VALIDATION, "mode_map", "circuit", "jitter", "washout", "dose_response")
+
+
 def _make(args) -> int:
-    sizes = QUICK if args.quick else FULL
+    sizes = "quick" if args.quick else "full"
     names = list(dict.fromkeys(args.only)) if args.only else [*FIGURES, VALIDATION]
+    tasks = _tasks(names)
     start_all = time.perf_counter()
-    captions = {}
-    for i, name in enumerate(names, 1):
-        start = time.perf_counter()
-        print(f"[figures {i}/{len(names)}] {name} ...", end=" ", flush=True)
-        if name == VALIDATION:
-            write_text(args.out / "validation.md", validation_text(args.quick, args.out))
-            written = ["validation.md"]
-        else:
-            fig, captions[name] = FIGURES[name](sizes)
-            written = [p.name for p in save_figure(fig, args.out / name, dpi=DPI)]
-            if args.gallery is not None and name in GALLERY:
-                save_figure(fig, args.gallery / name, formats=("png",), dpi=GALLERY_DPI)
-                written.append(f"{args.gallery / name}.png")
-        print(f"done in {time.perf_counter() - start:.1f} s ({', '.join(written)})", flush=True)
+    captions, done = {}, 0
+    jobs = min(args.jobs, len(tasks))
+    if jobs > 1:  # the drawing and Brian2 use one core: a second process uses the other
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(_items, task, sizes, args.out, args.gallery, args.quick)
+                       for task in tasks]
+            for future in as_completed(futures):
+                for item in future.result():
+                    done += 1
+                    captions.update(_report(done, len(names), *item))
+    else:
+        for task in tasks:
+            for item in _items(task, sizes, args.out, args.gallery, args.quick):
+                done += 1
+                captions.update(_report(done, len(names), *item))
     write_text(args.out / "README.md", readme_text(args.out, captions, args.quick))
-    print(f"[figures] {len(names)} item(s) in {time.perf_counter() - start_all:.1f} s; "
-          f"captions in {args.out / 'README.md'}", flush=True)
+    print(f"[figures] {len(names)} item(s) in {time.perf_counter() - start_all:.1f} s "
+          f"({jobs} process(es)); captions in {args.out / 'README.md'}", flush=True)
     return 0
 
 
+def _tasks(names: list[str]) -> list[tuple[str, ...]]:
+    """``names`` grouped (:data:`_TOGETHER`), the longest first."""
+    tasks = [tuple(n for n in group if n in names) for group in _TOGETHER]
+    grouped = {n for task in tasks for n in task}
+    tasks = [t for t in tasks if t] + [(n,) for n in names if n not in grouped]
+    rank = {n: k for k, n in enumerate(_LONGEST_FIRST)}
+    return sorted(tasks, key=lambda task: min(rank.get(n, len(rank)) for n in task))
+
+
+def _items(names, sizes: str, out: Path, gallery, quick: bool) -> list[tuple]:
+    """Make these figures (or the validation report), one after the other:
+    ``[(name, caption, files, seconds), ...]``."""
+    made = []
+    for name in names:
+        start = time.perf_counter()
+        caption = None
+        if name == VALIDATION:
+            write_text(out / "validation.md", validation_text(quick, out))
+            written = ["validation.md"]
+        else:
+            fig, caption = FIGURES[name](QUICK if sizes == "quick" else FULL)
+            written = [p.name for p in save_figure(fig, out / name, dpi=DPI)]
+            if gallery is not None and name in GALLERY:
+                save_figure(fig, gallery / name, formats=("png",), dpi=GALLERY_DPI)
+                written.append(f"{gallery / name}.png")
+        made.append((name, caption, written, time.perf_counter() - start))
+    return made
+
+
+def _report(i: int, n: int, name: str, caption, written, seconds: float) -> dict:
+    print(f"[figures {i}/{n}] {name} done in {seconds:.1f} s ({', '.join(written)})",
+          flush=True)
+    return {} if caption is None else {name: caption}
