@@ -29,6 +29,7 @@ NOTEBOOKS = (
     "08_circuit",
     "09_voltage_clamp",
     "10_two_hypotheses",
+    "11_disappointment",
 )
 
 #: Shortened parameters for the execution tests (each key must be in the parameters cell).
@@ -48,6 +49,7 @@ SHORT = {
     "09_voltage_clamp": {"step_ms": 20.0, "n_pulses": 3, "n_holds": 4, "h_step_s": 0.3},
     "10_two_hypotheses": {"duration_s": 1.0, "n_cells": 2, "n_doses": 3, "n_holds": 3,
                           "jitter_cells": 8},
+    "11_disappointment": {"n_lhb": 6, "n_down": 8, "n_trials": 1, "pe_values": [30]},
 }
 
 #: Text that would mean a notebook defines model equations instead of using the package.
@@ -59,7 +61,7 @@ BRIAN2_BY_DESIGN = {"08_circuit"}
 
 #: Functions that run simulations: every call in a notebook passes progress=False.
 SIMULATING = {"simulate", "sweep", "dose_response", "pharmacology_panel", "mode_map", "rebound",
-              "jittered_population", "run_circuit"}
+              "jittered_population", "run_circuit", "run_task"}
 
 
 def _load(name: str):

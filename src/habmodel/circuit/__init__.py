@@ -12,7 +12,9 @@ by stopping the bursts, releases them. The downstream part is plain Brian2
 Sources and assumptions: docs/circuit.md. Entry points: :func:`run_circuit` (with
 :func:`standard_arms`: control, depressed, a rate-matched tonic control, ketamine doses,
 mibefradil), :func:`ketamine_dose_response`, :func:`volley_pause` (the dopamine pause after a
-synchronous LHb volley), and ``habmodel circuit`` at the command line.
+synchronous LHb volley), :func:`run_task` (a reward task: prediction errors, dopamine and
+the dorsal raphe's serotonin, docs/reward_task.md), and ``habmodel circuit`` at the command
+line.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ from .protocols import (
     standard_arms,
     volley_pause,
 )
+from .raphe import DEFAULT_RAPHE, RapheParameters, run_raphe, serotonin_readout
+from .task import TASK_CIRCUIT, TRIAL_TYPES, TaskResult, TaskTiming, run_task
 
 __all__ = ["CircuitParameters", "DEFAULT_CIRCUIT", "run_downstream", "dopamine_readout",
            "CircuitArm", "CircuitResult", "run_circuit", "standard_arms", "rate_matched_tonic",
            "ketamine_dose_response", "volley_pause", "DA_BURSTS", "population_summary",
-           "pause_after", "lhb_synchrony"]
+           "pause_after", "lhb_synchrony", "run_task", "TaskResult", "TRIAL_TYPES",
+           "TASK_CIRCUIT", "TaskTiming", "RapheParameters", "DEFAULT_RAPHE", "run_raphe",
+           "serotonin_readout"]

@@ -68,6 +68,7 @@ class CircuitParameters:
     vta_d_mV: float = 16.0
     vta_bias_mV: float = 4.5  # pacemaker drive (mV/ms in Izhikevich's units)
     vta_bias_spread: float = 0.05
+    vta_substeps: int = 1  # Euler substeps per step (4: stable under strong RMTg volleys)
     # RMTg -> VTA and LHb -> VTA
     w_gaba: float = 2.5  # dimensionless conductance step (Izhikevich units)
     tau_gaba_ms: float = 8.0
@@ -227,7 +228,8 @@ def run_downstream(lhb_trains: list[list[np.ndarray]] | None, duration_s: float,
            "tau_e": p.tau_exc_ms * b2.ms, "E_i": p.E_gaba_mV * b2.mV,
            "E_e": p.E_exc_mV * b2.mV, "c_reset": p.vta_c_mV * b2.mV, "d_jump": p.vta_d_mV * b2.mV}
     vta = b2.NeuronGroup(n_circ * nv, _VTA, threshold="v >= 30*mV",
-                         reset="v = c_reset; u += d_jump", method="euler", clock=clock,
+                         reset="v = c_reset; u += d_jump", method=_euler(p.vta_substeps),
+                         clock=clock,
                          namespace=vns, name="vta", codeobj_class=code)
     # desynchronise the pacemakers: a random point of the limit cycle's range, then a
     # settling period (SETTLE_S) before the LHb trains start and recording begins
@@ -327,6 +329,16 @@ def _replay(b2, code, clock, lhb_trains, offsets, duration_s: float, p):
     times = np.concatenate(times) if times else np.zeros(0)
     return b2.SpikeGeneratorGroup(int(offsets[-1]), idx, times * b2.second, clock=clock,
                                   name="lhb", codeobj_class=code)
+
+
+def _euler(n: int):
+    """Euler's method with ``n`` substeps per step: stable under n times larger conductances
+    (a synchronous RMTg volley can make the VTA's 0.1 ms step unstable: docs/reward_task.md)."""
+    from brian2 import ExplicitStateUpdater
+
+    stages = [f"x{k + 1} = x{k} + dt/{n}*f(x{k}, t + {k}*dt/{n})" for k in range(int(n))]
+    return "euler" if n <= 1 else ExplicitStateUpdater(
+        "\n".join(stages).replace("x0", "x").replace(f"x{int(n)} =", "x_new ="))
 
 
 def _drop(record) -> bool:

@@ -27,9 +27,14 @@ def add_circuit(sub) -> None:
         "the RMTg GABA and VTA dopamine populations it drives (Brian2), and write spikes.csv "
         "(arm, population, cell, time_s), summary.csv (rates, burst fractions, dopamine "
         "readout, LHb synchrony), pauses.csv (the dopamine pause after synchronous LHb "
-        "volleys of 1 and 5 pulses, every 0.5 s), params.toml and circuit.png to --out.")
+        "volleys of 1 and 5 pulses, every 0.5 s), params.toml and circuit.png to --out. "
+        "With --task reward: a reward task (cue, then the expected reward, no reward, a larger "
+        "reward or a punishment) in control, depressed and depressed + ketamine, with the "
+        "dorsal raphe's serotonin; writes task.csv, params.toml and task.png "
+        "(docs/reward_task.md).")
     add_model_options(p, cells=False)
-    p.add_argument("--lhb-cells", default="100", metavar="N", help="LHb cells (default 100)")
+    p.add_argument("--lhb-cells", default=None, metavar="N",
+                   help="LHb cells (default 100; 40 per condition with --task)")
     p.add_argument("--rmtg-cells", default="100", metavar="N", help="RMTg cells (default 100)")
     p.add_argument("--vta-cells", default="100", metavar="N", help="VTA cells (default 100)")
     p.add_argument("--circuit", action="append", default=[], metavar="NAME=VALUE",
@@ -39,16 +44,23 @@ def add_circuit(sub) -> None:
     p.add_argument("--rate-matched", action="store_true",
                    help="also run the same LHb spike counts as tonic trains (burst coding "
                    "against rate coding)")
-    add_out_options(p, "spikes.csv, summary.csv, pauses.csv, params.toml and circuit.png")
+    p.add_argument("--task", default=None, choices=("reward",),
+                   help="run a task instead: 'reward' (prediction errors, dopamine and "
+                   "serotonin; docs/reward_task.md)")
+    p.add_argument("--trials", default=None, metavar="N",
+                   help="with --task: trials of each trial type (default 5)")
+    add_out_options(p, "spikes.csv, summary.csv, pauses.csv, params.toml and circuit.png "
+                    "(with --task reward: task.csv, params.toml and task.png)")
     p.add_argument("--quiet", action="store_true", help="print nothing unless there is an error")
     p.set_defaults(handler=_circuit)
 
 
-def _circuit_params(args):
+def _circuit_params(args, base=None):
     from ..circuit import DEFAULT_CIRCUIT
 
+    base = DEFAULT_CIRCUIT if base is None else base
     changes = {}
-    fields = DEFAULT_CIRCUIT.as_dict()
+    fields = base.as_dict()
     for name, text in pairs("--circuit", args.circuit, "w_gaba=0.5").items():
         if name not in fields:
             raise UsageError(f"--circuit: unknown parameter '{name}' (known: "
@@ -64,16 +76,22 @@ def _circuit_params(args):
     for option, name in (("--rmtg-cells", "n_rmtg"), ("--vta-cells", "n_vta")):
         changes[name] = integer(option, getattr(args, name.replace("n_", "") + "_cells"),
                                 1, 10_000)
-    return DEFAULT_CIRCUIT.with_(**changes)
+    return base.with_(**changes)
 
 
 def _circuit(args, argv) -> int:
     from ..circuit import CircuitArm, run_circuit
 
+    if args.task is not None:
+        from .task import run_task_command
+
+        return run_task_command(args, argv, _circuit_params)
+    if args.trials is not None:
+        raise UsageError("--trials: only with --task reward")
     if args.jitter is None:
         args.jitter = "0.2"
     inputs = model_inputs(args, cells=False)
-    n_lhb = integer("--lhb-cells", args.lhb_cells, 1, 10_000)
+    n_lhb = integer("--lhb-cells", args.lhb_cells or "100", 1, 10_000)
     params = _circuit_params(args)
     out = check_out(args.out, args.overwrite)
     drugs = inputs.get("drugs") or {}

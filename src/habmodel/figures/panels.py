@@ -376,6 +376,13 @@ def fig_circuit_dopamine(sizes: Sizes):
                  f"{dose['half_restoring_uM']:.2g} uM. {_circuit_caption(sizes)}")
 
 
+def fig_reward_task(sizes: Sizes):
+    """LHb, dopamine and serotonin per trial type of the reward task (figures/task.py)."""
+    from .task import reward_task_figure
+
+    return reward_task_figure(sizes, SEED, f"{_conditions()}. {_criteria()}.")
+
+
 FIGURES = {
     "traces": fig_traces,
     "panel": fig_panel,
@@ -390,4 +397,5 @@ FIGURES = {
     "day_course": fig_day_course,
     "circuit": fig_circuit,
     "circuit_dopamine": fig_circuit_dopamine,
+    "reward_task": fig_reward_task,
 }
