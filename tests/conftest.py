@@ -1,13 +1,44 @@
-"""Shared fixtures: the command-line helpers, and a machine without a C compiler."""
+"""Shared fixtures: the command-line helpers, a machine without a C compiler, and the
+suite's own cache of Brian2's Cython modules."""
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
 from habmodel import cli, simulation
+
+#: Brian2's Cython modules compiled by the suite: their own folder, built without
+#: optimisation. Brian2 keys its cache by the Python executable, so a fresh clone (a new
+#: .venv) compiles every module again; at -O0 that takes 40 % of the time of Brian2's
+#: default -O3, and the suite's Brian2 runs are short. A folder of their own keeps these
+#: unoptimised modules away from the ones habmodel's users get (Brian2's key does not
+#: include the compiler flags).
+SUITE_CYTHON_CACHE = Path(__file__).resolve().parents[1] / "build" / "test-cython"
+SUITE_BRIAN2_PREFS = {"codegen.runtime.cython.cache_dir": str(SUITE_CYTHON_CACHE),
+                      "codegen.cpp.extra_compile_args_gcc": ["-w", "-O0"]}
+
+
+def pytest_configure(config):
+    """This process's Brian2 (imported here) compiles into :data:`SUITE_CYTHON_CACHE`."""
+    import brian2
+
+    for name, value in SUITE_BRIAN2_PREFS.items():
+        brian2.prefs[name] = value
+
+
+@pytest.fixture
+def brian2_here(tmp_path) -> Path:
+    """A ``brian_preferences`` file in ``tmp_path``: Brian2 started there (a notebook
+    kernel, a command run with ``cwd=tmp_path``) compiles into the suite's cache as this
+    process does."""
+    path = tmp_path / "brian_preferences"
+    path.write_text("".join(f"{name} = {value!r}\n"
+                            for name, value in SUITE_BRIAN2_PREFS.items()), encoding="utf-8")
+    return path
 
 
 @pytest.fixture

@@ -145,13 +145,13 @@ def test_circuit_inputs_are_checked():
 
 
 @pytest.mark.slow
-def test_circuit_command_writes_the_files_and_rejects_bad_input(tmp_path):
+def test_circuit_command_writes_the_files_and_rejects_bad_input(tmp_path, brian2_here):
     out = tmp_path / "run"
     base = [sys.executable, "-m", "habmodel", "circuit", "--lhb-cells", "10", "--rmtg-cells",
             "10", "--vta-cells", "10", "--duration", "0.5s", "--seed", "1"]
     done = subprocess.run([*base, "--condition", "depressed", "--drug", "ketamine=1uM",
                            "--out", str(out), "--rate-matched"], capture_output=True,
-                          text=True, check=False)
+                          text=True, check=False, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert {p.name for p in out.iterdir()} == {"spikes.csv", "summary.csv", "pauses.csv",
                                               "params.toml", "circuit.png"}

@@ -150,7 +150,8 @@ def test_simulations_run_without_progress_bars(name):
 @pytest.mark.notebook
 @pytest.mark.parametrize("compiler", ["native", "no-compiler"])
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_top_to_bottom(name, compiler, tmp_path, monkeypatch, request):
+def test_notebook_runs_top_to_bottom(name, compiler, tmp_path, monkeypatch, request,
+                                     brian2_here):
     """Every notebook, with the fast engine and on a machine without a C compiler (the
     WebAssembly engine; Brian2's own objects in 08 on its NumPy target)."""
     papermill = pytest.importorskip("papermill")

@@ -260,7 +260,7 @@ def test_student_code_cells_are_the_instructors(edition, name):
 @pytest.mark.slow
 @pytest.mark.notebook
 @pytest.mark.parametrize("name", EXECUTED)
-def test_student_copy_runs_top_to_bottom(edition, name, tmp_path, monkeypatch):
+def test_student_copy_runs_top_to_bottom(edition, name, tmp_path, monkeypatch, brian2_here):
     """Two student copies in a fresh kernel, with test_notebooks.py's shortened parameters."""
     papermill = pytest.importorskip("papermill")
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")

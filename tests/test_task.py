@@ -193,3 +193,14 @@ def test_trials_need_a_task(tmp_path, run_cli, one_line_error, no_simulation):
     status, _, err = run_cli(["circuit", "--trials", "2", "--out", tmp_path / "bad"])
     assert status == 2
     one_line_error(err, "--trials", "--task")
+
+
+@pytest.mark.slow
+def test_a_subset_of_trial_types_runs_only_those():
+    result = run_task(("control",), seed=3, trial_types=["omitted reward"], **TINY)
+    assert result.order == ["omitted reward"]
+    assert set(result.table["trial_type"]) == {"omitted reward"}
+    with pytest.raises(ValueError, match="trial_types"):
+        run_task(("control",), trial_types=["jackpot"], **TINY)
+    with pytest.raises(ValueError, match="trial_types"):
+        run_task(("control",), trial_types=[], **TINY)
