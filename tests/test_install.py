@@ -32,20 +32,31 @@ def _copy_tracked_files(target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
-@pytest.mark.slow
-def test_a_wheel_installed_elsewhere_runs_every_command(tmp_path):
+def _env() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """habmodel's wheel, built once for this module from the tracked files, offline, with
+    this environment's setuptools (a test dependency)."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs the git checkout (the wheel is built from the tracked files)")
-    source, dist, venv, elsewhere = (tmp_path / n for n in ("src", "dist", "venv", "elsewhere"))
-    for folder in (source, elsewhere):
-        folder.mkdir()
+    root = tmp_path_factory.mktemp("wheel")
+    source, dist = root / "src", root / "dist"
+    source.mkdir()
     _copy_tracked_files(source)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env["MPLBACKEND"] = "Agg"
-    # build the wheel offline with this environment's setuptools (a test dependency)
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-          "--no-index", "-w", dist, source], cwd=tmp_path, env=env)
-    wheel = next(dist.glob("habmodel-*.whl"))
+          "--no-index", "-w", dist, source], cwd=root, env=_env())
+    return next(dist.glob("habmodel-*.whl"))
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_elsewhere_runs_every_command(tmp_path, wheel):
+    venv, elsewhere = tmp_path / "venv", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = _env()
+    env["MPLBACKEND"] = "Agg"
     _run([sys.executable, "-m", "venv", venv], cwd=tmp_path, env=env)
     python = venv / "bin" / "python"
     _run([python, "-m", "pip", "install", "--no-deps", "--no-index", wheel], cwd=tmp_path,
@@ -91,19 +102,11 @@ def test_a_wheel_installed_elsewhere_runs_every_command(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("python", ["3.12", "3.13"])
-def test_the_dependencies_resolve_for_newer_pythons(tmp_path, python):
+def test_the_dependencies_resolve_for_newer_pythons(tmp_path, python, wheel):
     """No Python 3.12/3.13 interpreter here: pip resolves the built wheel's dependencies
     for them from the package index (binary wheels only), as a user's pip would. Skipped
     with the reason where no index is reachable."""
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("needs the git checkout (the wheel is built from the tracked files)")
-    source, dist = tmp_path / "src", tmp_path / "dist"
-    source.mkdir()
-    _copy_tracked_files(source)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-          "--no-index", "-w", dist, source], cwd=tmp_path, env=env)
-    wheel = next(dist.glob("habmodel-*.whl"))
+    env = _env()
     # pip's --python-version checks wheels and Requires-Python for the target but evaluates
     # environment markers for this interpreter; uv resolves both for the target Python
     done = subprocess.run(

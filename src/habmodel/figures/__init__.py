@@ -177,7 +177,8 @@ def run(args) -> int:
 #: Figures that share a simulation (cached in the process that makes them) go together.
 _TOGETHER = (("circuit", "circuit_dopamine"), ("washout", "day_course"))
 #: The longest items first, so that the two processes finish at about the same time.
-_LONGEST_FIRST = (VALIDATION, "mode_map", "circuit", "jitter", "washout", "dose_response")
+_LONGEST_FIRST = (VALIDATION, "mode_map", "reward_task", "circuit", "jitter", "washout",
+                  "dose_response")
 
 
 def _make(args) -> int:
