@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --no-compile -e ".[test,neuron,neuroml]"
+	$(BIN)/python -m pip install -e ".[test,neuron,neuroml]"
 	touch $@
 
 figures: $(VENV)/.installed
