@@ -44,9 +44,10 @@ def _script_module():
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    """``make_figures.py --quick`` once for the module: (output folder, stdout)."""
+    """``make_figures.py --quick`` once for the module, in this worker's process (``--jobs
+    1``: the suite keeps both cores busy already): (output folder, stdout)."""
     out = tmp_path_factory.mktemp("figures")
-    done = _run_script("--quick", "--out", out)
+    done = _run_script("--quick", "--out", out, "--jobs", "1")
     assert done.returncode == 0, f"make_figures.py --quick failed:\n{done.stderr[-3000:]}"
     return out, done.stdout
 
@@ -120,14 +121,14 @@ def test_validation_report(quick):
 
 @pytest.mark.slow
 def test_only_is_deterministic_and_keeps_other_entries(quick, tmp_path):
-    """``--only`` twice the same bytes as the full run (one process here, two there); the
+    """``--only`` twice the same bytes as the full run (two processes here, one there); the
     README keeps the other figures."""
     out, _ = quick
     again = tmp_path / "again"
     shutil.copytree(out, again)
     gallery = tmp_path / "gallery"
     done = _run_script("--quick", "--out", again, "--only", "traces", "--only", "curves",
-                       "--gallery", gallery, "--jobs", "1")
+                       "--gallery", gallery, "--jobs", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count(" done in ") == 2
     for name in ("traces", "curves"):
@@ -147,6 +148,10 @@ def test_bad_only_is_a_usage_error(tmp_path):
     done = _run_script("--out", tmp_path / "x", "--only", "no_such_figure")
     assert done.returncode == 2 and "no_such_figure" in done.stderr
     assert not (tmp_path / "x").exists()
+    for jobs in ("0", "two"):
+        done = _run_script("--out", tmp_path / "x", "--jobs", jobs)
+        assert done.returncode == 2 and "--jobs" in done.stderr and "1 to 64" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
 
 
 # --- the style module -----------------------------------------------------------------------

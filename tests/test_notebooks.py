@@ -49,7 +49,8 @@ SHORT = {
     "09_voltage_clamp": {"step_ms": 20.0, "n_pulses": 3, "n_holds": 4, "h_step_s": 0.3},
     "10_two_hypotheses": {"duration_s": 1.0, "n_cells": 2, "n_doses": 3, "n_holds": 3,
                           "jitter_cells": 8},
-    "11_disappointment": {"n_lhb": 6, "n_down": 8, "n_trials": 1, "pe_values": [30]},
+    "11_disappointment": {"n_lhb": 6, "n_down": 8, "n_trials": 1, "pe_values": [30],
+                          "short_trials": True},
 }
 
 #: Text that would mean a notebook defines model equations instead of using the package.

@@ -31,11 +31,11 @@ from .protocols import (
     volley_pause,
 )
 from .raphe import DEFAULT_RAPHE, RapheParameters, run_raphe, serotonin_readout
-from .task import TASK_CIRCUIT, TRIAL_TYPES, TaskResult, TaskTiming, run_task
+from .task import TASK_CIRCUIT, TIMING, TRIAL_TYPES, TaskResult, TaskTiming, run_task
 
 __all__ = ["CircuitParameters", "DEFAULT_CIRCUIT", "run_downstream", "dopamine_readout",
            "CircuitArm", "CircuitResult", "run_circuit", "standard_arms", "rate_matched_tonic",
            "ketamine_dose_response", "volley_pause", "DA_BURSTS", "population_summary",
            "pause_after", "lhb_synchrony", "run_task", "TaskResult", "TRIAL_TYPES",
-           "TASK_CIRCUIT", "TaskTiming", "RapheParameters", "DEFAULT_RAPHE", "run_raphe",
+           "TASK_CIRCUIT", "TaskTiming", "TIMING", "RapheParameters", "DEFAULT_RAPHE", "run_raphe",
            "serotonin_readout"]
