@@ -270,3 +270,8 @@ def test_numpy_filters_equal_scipy():
         band, theta = (f >= 1) & (f <= 50), (f >= 4) & (f <= 8)
         assert q[theta].sum() / q[band].sum() == pytest.approx(p[theta].sum() / p[band].sum(),
                                                                rel=1e-10)
+
+
+def test_bad_volleys_are_refused_before_anything_runs(no_simulation):
+    with pytest.raises(ValueError, match="n_pulses"):
+        run_circuit([CircuitArm("d", "depressed")], n_lhb=2, duration="1 s", volleys=[0])

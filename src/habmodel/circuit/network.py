@@ -16,17 +16,18 @@ run (:func:`run_downstream`).
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from .metrics import dopamine_readout
+from .parameters import ParameterSet
 
 __all__ = ["CircuitParameters", "DEFAULT_CIRCUIT", "run_downstream", "connect", "dopamine_readout"]
 
 
 @dataclass(frozen=True)
-class CircuitParameters:
+class CircuitParameters(ParameterSet):
     """Parameters of the downstream circuit (plain floats, units in the names).
 
     Sources and assumptions: docs/circuit.md. RMTg neurons are conductance-based
@@ -85,17 +86,7 @@ class CircuitParameters:
     tau_da_ms: float = 200.0  # clearance (reuptake) time constant
     dt_ms: float = 0.1  # rates agree with 0.05 ms within 0.05 Hz (docs/circuit.md)
 
-    def with_(self, **changes) -> CircuitParameters:
-        """A copy with ``changes`` (names of the fields); unknown names are refused."""
-        known = {f.name for f in fields(self)}
-        bad = sorted(set(changes) - known)
-        if bad:
-            raise ValueError(f"circuit parameters: unknown {', '.join(map(repr, bad))} "
-                             f"(known: {', '.join(sorted(known))})")
-        return replace(self, **changes)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+    what = "circuit parameters"
 
 
 DEFAULT_CIRCUIT = CircuitParameters()

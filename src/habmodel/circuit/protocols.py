@@ -142,6 +142,8 @@ def run_circuit(arms: Sequence[CircuitArm] | None = None, *, n_lhb: int = 100,
         raise ValueError("params: expected a CircuitParameters")
     if lhb not in ("spikes", "group"):
         raise ValueError(f"lhb: expected 'spikes' or 'group', got {lhb!r}")
+    if volleys is not None:  # checked before anything is simulated
+        _volley_circuits({}, [], volleys, duration_s)
     if lhb == "group":
         if volleys is not None:
             raise ValueError("volleys: the volleys replay the LHb spikes, which lhb='group' "

@@ -26,18 +26,19 @@ in every circuit, like :func:`habmodel.circuit.run_downstream`'s.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from .metrics import first_order_filter
 from .network import SETTLE_S, connect
+from .parameters import ParameterSet
 
 __all__ = ["RapheParameters", "DEFAULT_RAPHE", "run_raphe", "serotonin_readout"]
 
 
 @dataclass(frozen=True)
-class RapheParameters:
+class RapheParameters(ParameterSet):
     """Parameters of the dorsal raphe model (plain floats, units in the names).
 
     Sources and which numbers are assumptions: docs/reward_task.md.
@@ -78,17 +79,7 @@ class RapheParameters:
     tau_5ht_ms: float = 500.0  # clearance (SERT reuptake) time constant
     dt_ms: float = 0.2  # slow cells (membrane time constant 25 ms): a coarser step suffices
 
-    def with_(self, **changes) -> RapheParameters:
-        """A copy with ``changes`` (names of the fields); unknown names are refused."""
-        known = {f.name for f in fields(self)}
-        bad = sorted(set(changes) - known)
-        if bad:
-            raise ValueError(f"raphe parameters: unknown {', '.join(map(repr, bad))} "
-                             f"(known: {', '.join(sorted(known))})")
-        return replace(self, **changes)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+    what = "raphe parameters"
 
 
 DEFAULT_RAPHE = RapheParameters()
